@@ -1,0 +1,53 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts import services
+
+from .serializers import CodeSerializer, LoginResponseSerializer, MeSerializer
+
+
+class WeChatLoginView(APIView):
+    """Exchange a `wx.login` code for our tokens."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "login"
+
+    @extend_schema(request=CodeSerializer, responses=LoginResponseSerializer)
+    def post(self, request: Request) -> Response:
+        body = CodeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user, created = services.login_with_wechat(body.validated_data["code"])
+        refresh = RefreshToken.for_user(user)
+        return Response({"access": str(refresh.access_token), "refresh": str(refresh),
+                         "user": MeSerializer(user).data, "created": created})
+
+
+class WeChatPhoneView(APIView):
+    """Bind the phone number from `getPhoneNumber` to the current user."""
+
+    @extend_schema(request=CodeSerializer, responses=MeSerializer)
+    def post(self, request: Request) -> Response:
+        body = CodeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = services.bind_phone(request.user, code=body.validated_data["code"])
+        return Response(MeSerializer(user).data)
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(MeSerializer(request.user).data)
+
+    @extend_schema(request=MeSerializer, responses=MeSerializer)
+    def patch(self, request: Request) -> Response:
+        body = MeSerializer(request.user, data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        name = body.validated_data.get("display_name", request.user.display_name)
+        return Response(MeSerializer(services.rename(request.user, display_name=name)).data)

@@ -1,0 +1,11 @@
+"""Celery application: workers and beat on Redis in production, eager in-process by default."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("gridlink")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

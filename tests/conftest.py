@@ -1,0 +1,72 @@
+"""The named world every test starts from: DEMO.md's users, regions and grids.
+
+`world` builds the demo world; `api(username)` is a client signed in as that demo user.
+Tests that need a real service skip with a reason when it is absent; CI sets
+CI_FORBID_SKIPS=1 after starting every service, and then any skip fails the run.
+"""
+
+import os
+from collections.abc import Callable
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from accounts.models import User
+from accounts.wechat import reset_client
+from gridapp.demo import build_demo_world
+
+needs_postgres = pytest.mark.skipif(
+    not settings.IS_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_state():
+    """Caches and the WeChat client are per-process state: no test sees another's."""
+    cache.clear()
+    reset_client()
+    yield
+    cache.clear()
+    reset_client()
+
+
+@pytest.fixture
+def world(db) -> None:
+    build_demo_world()
+
+
+@pytest.fixture
+def user(world) -> Callable[[str], User]:
+    return lambda username: User.objects.get(username=username)
+
+
+@pytest.fixture
+def api(world) -> Callable[..., APIClient]:
+    """`api("leader1")`: a client with leader1's access token; `api()`: anonymous."""
+
+    def client(username: str | None = None) -> APIClient:
+        c = APIClient()
+        if username:
+            token = RefreshToken.for_user(User.objects.get(username=username)).access_token
+            c.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        return c
+
+    return client
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """In CI every service is up, so a skip means a test silently did not run. Only the
+    PostgreSQL-only tests may skip, and only in the SQLite pass."""
+    if os.environ.get("CI_FORBID_SKIPS") != "1":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = [r for r in reporter.stats.get("skipped", [])
+               if settings.IS_POSTGRES or "needs PostgreSQL" not in str(r.longrepr)]
+    if skipped:
+        reporter.write_line(f"CI_FORBID_SKIPS: {len(skipped)} test(s) skipped:", red=True)
+        for report in skipped:
+            reporter.write_line(f"  {report.nodeid}: {report.longrepr}")
+        if exitstatus == 0:
+            session.exitstatus = 1
