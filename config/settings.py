@@ -5,6 +5,7 @@ in-process tasks, the `dev` WeChat backend) when a variable is unset. README.md 
 every variable; a malformed value raises ImproperlyConfigured at start-up.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -84,8 +85,9 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    # Threads in tests need a file, not a per-connection in-memory database.
-    _db["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+    # Threads in tests need a file, not a per-connection in-memory database; one file
+    # per test process, so that two suites running side by side don't share it.
+    _db["TEST"] = {"NAME": str(BASE_DIR / f"test_db.{os.getpid()}.sqlite3")}
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")

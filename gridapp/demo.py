@@ -1,12 +1,9 @@
-"""The demo world of DEMO.md, built idempotently (`manage.py seed_demo`).
+"""The grid part of DEMO.md's demo world (see `config.demo`), built idempotently.
 
 Every name, code and number here is part of the contract that acceptance tests drive.
-Later features add their reference rows (categories, policies...) here too.
 """
 
 import datetime as dt
-
-from django.db import transaction
 
 from accounts.models import StaffRole, User
 from accounts.wechat import dev_openid
@@ -71,8 +68,8 @@ def _cell(lat: float, lng: float) -> dict:
     return geo.rectangle(round(lat, 4), round(lng, 4), round(lat + CELL, 4), round(lng + CELL, 4))
 
 
-@transaction.atomic
-def build_demo_world() -> None:
+def build() -> None:
+    """Regions, departments, grids, leader terms, members and staff scopes."""
     regions = _regions()
     departments = {code: Department.objects.update_or_create(
         code=code, defaults={"name": name, "region": regions[region]})[0]

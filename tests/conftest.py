@@ -16,7 +16,7 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from accounts.wechat import reset_client
-from gridapp.demo import build_demo_world
+from config.demo import build_demo_world
 
 needs_postgres = pytest.mark.skipif(
     not settings.IS_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")

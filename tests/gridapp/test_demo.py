@@ -1,4 +1,4 @@
-from gridapp.demo import build_demo_world
+from config.demo import build_demo_world
 from gridapp.models import Grid, GridMembership, LeaderTerm, Region
 
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from gridapp.demo import build_demo_world
+from config.demo import build_demo_world
 
 
 class Command(BaseCommand):

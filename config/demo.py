@@ -1,0 +1,10 @@
+"""The demo world of DEMO.md: each app adds its part, in dependency order."""
+
+from django.db import transaction
+
+from gridapp import demo as grid_demo
+
+
+@transaction.atomic
+def build_demo_world() -> None:
+    grid_demo.build()
