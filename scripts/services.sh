@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Throwaway PostgreSQL (and, as the production issue lands, Redis and S3) on loopback
-# ports, for local use and for CI. Data lives under .services/ and is thrown away on stop.
-#   scripts/services.sh start   # prints the DATABASE_URL to export
+# Throwaway PostgreSQL, Redis and a local S3 server (moto) on loopback ports, for local
+# use and for CI. Data lives under .services/ and is thrown away on stop.
+#   eval "$(scripts/services.sh start)"   # exports DATABASE_URL, REDIS_URL, S3 vars
 #   scripts/services.sh stop
+# Ports: PG_PORT (54329), REDIS_PORT (63799), S3_PORT (53999).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD/.services"
 PG_PORT="${PG_PORT:-54329}"
 PG_DATA="$ROOT/pg"
+REDIS_PORT="${REDIS_PORT:-63799}"
+S3_PORT="${S3_PORT:-53999}"
 
 pg_bin() {
   local dir
@@ -39,7 +42,7 @@ start_postgres() {
   as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='gridlink'" | grep -q 1 \
     || as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gridlink
-  echo "DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/gridlink"
+  echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/gridlink"
 }
 
 stop_postgres() {
@@ -48,8 +51,42 @@ stop_postgres() {
   rm -rf "$PG_DATA"
 }
 
+start_redis() {
+  command -v redis-server >/dev/null || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  }
+  mkdir -p "$ROOT/redis"
+  if ! redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1; then
+    redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no \
+      --dir "$ROOT/redis" --daemonize yes --pidfile "$ROOT/redis/redis.pid" \
+      --logfile "$ROOT/redis/redis.log"
+    for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+}
+
+stop_redis() {
+  redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  rm -rf "$ROOT/redis"
+}
+
+start_s3() {
+  mkdir -p "$ROOT/s3"
+  if ! curl -s "http://127.0.0.1:$S3_PORT/moto-api/" >/dev/null 2>&1; then
+    nohup .venv/bin/moto_server -H 127.0.0.1 -p "$S3_PORT" >"$ROOT/s3/moto.log" 2>&1 &
+    echo $! >"$ROOT/s3/moto.pid"
+    for _ in $(seq 100); do curl -s "http://127.0.0.1:$S3_PORT/moto-api/" >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  echo "export S3_TEST_ENDPOINT_URL=http://127.0.0.1:$S3_PORT"
+}
+
+stop_s3() {
+  [ -f "$ROOT/s3/moto.pid" ] && kill "$(cat "$ROOT/s3/moto.pid")" 2>/dev/null || true
+  rm -rf "$ROOT/s3"
+}
+
 case "${1:-}" in
-  start) start_postgres ;;
-  stop) stop_postgres ;;
+  start) start_postgres; start_redis; start_s3 ;;
+  stop) stop_s3; stop_redis; stop_postgres ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac
