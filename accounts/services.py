@@ -1,14 +1,16 @@
-"""Account actions: WeChat login and binding the user's phone number."""
+"""Account actions: WeChat login, binding the user's phone number, renaming."""
 
 import secrets
 
+from django.contrib.auth.models import update_last_login
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from config.api.errors import Conflict
+from config.api.errors import Conflict, Forbidden
 
 from .models import User
-from .wechat import get_client
+from .wechat import Session, get_client
 
 
 class PhoneTaken(Conflict):
@@ -16,22 +18,40 @@ class PhoneTaken(Conflict):
     default_detail = _("This phone number belongs to another account.")
 
 
+class AccountDisabled(Forbidden):
+    default_code = "account_disabled"
+    default_detail = _("This account has been disabled.")
+
+
 def login_with_wechat(code: str) -> tuple[User, bool]:
-    """The user behind a `wx.login` code, created on first login. Returns (user, created)."""
+    """The user behind a `wx.login` code, created on first login. Returns (user, created).
+
+    WeChat is asked first and outside any transaction: a slow WeChat must not hold a
+    database lock.
+    """
     session = get_client().code_to_session(code)
     user = User.objects.filter(wechat_openid=session.openid).first()
-    if user is not None:
+    if user is None:
+        user, created = _create_wechat_user(session)
+    else:
+        created = False
+        if not user.is_active:  # its tokens would be refused anyway: say why, now
+            raise AccountDisabled()
         if session.unionid and user.wechat_unionid != session.unionid:
             user.wechat_unionid = session.unionid
             user.save(update_fields=["wechat_unionid"])
-        return user, False
+    if jwt_settings.UPDATE_LAST_LOGIN:
+        update_last_login(None, user)
+    return user, created
+
+
+def _create_wechat_user(session: Session) -> tuple[User, bool]:
     try:
         with transaction.atomic():
-            user = User.objects.create(username=f"wx_{secrets.token_hex(8)}",
-                                       wechat_openid=session.openid,
-                                       wechat_unionid=session.unionid)
+            user = User(username=f"wx_{secrets.token_hex(8)}", wechat_openid=session.openid,
+                        wechat_unionid=session.unionid)
             user.set_unusable_password()
-            user.save(update_fields=["password"])
+            user.save()
             return user, True
     except IntegrityError:  # the same code's twin request created it a moment ago
         return User.objects.get(wechat_openid=session.openid), False
@@ -46,7 +66,8 @@ def bind_phone(user: User, *, code: str) -> User:
     try:
         with transaction.atomic():
             user.save(update_fields=["phone"])
-    except IntegrityError:
+    except IntegrityError:  # a concurrent binding of the same number won the race
+        user.refresh_from_db(fields=["phone"])
         raise PhoneTaken()
     return user
 

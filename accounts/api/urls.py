@@ -1,11 +1,10 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenRefreshView
 
 from . import views
 
 urlpatterns = [
     path("auth/wechat/login", views.WeChatLoginView.as_view(), name="wechat-login"),
-    path("auth/refresh", TokenRefreshView.as_view(), name="token-refresh"),
+    path("auth/refresh", views.RefreshView.as_view(), name="token-refresh"),
     path("auth/wechat/phone", views.WeChatPhoneView.as_view(), name="wechat-phone"),
     path("me", views.MeView.as_view(), name="me"),
 ]

@@ -5,15 +5,23 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.tokens import RefreshToken
+from rest_framework_simplejwt.views import TokenRefreshView
 
 from accounts import services
 
-from .serializers import CodeSerializer, LoginResponseSerializer, MeSerializer
+from .serializers import (
+    CodeSerializer,
+    LoginResponseSerializer,
+    MeSerializer,
+    MeUpdateSerializer,
+    RotatingRefreshSerializer,
+)
 
 
 class WeChatLoginView(APIView):
     """Exchange a `wx.login` code for our tokens."""
 
+    # A stale or forged token beside a fresh code must not stop the login.
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
@@ -27,6 +35,13 @@ class WeChatLoginView(APIView):
         refresh = RefreshToken.for_user(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh),
                          "user": MeSerializer(user).data, "created": created})
+
+
+class RefreshView(TokenRefreshView):
+    """Exchange a refresh token for a new access token and a new refresh token; the
+    refresh token sent is blacklisted, so it works exactly once."""
+
+    serializer_class = RotatingRefreshSerializer
 
 
 class WeChatPhoneView(APIView):
@@ -45,9 +60,11 @@ class MeView(APIView):
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
 
-    @extend_schema(request=MeSerializer, responses=MeSerializer)
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
     def patch(self, request: Request) -> Response:
-        body = MeSerializer(request.user, data=request.data, partial=True)
+        body = MeUpdateSerializer(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
-        name = body.validated_data.get("display_name", request.user.display_name)
-        return Response(MeSerializer(services.rename(request.user, display_name=name)).data)
+        user = request.user
+        if "display_name" in body.validated_data:
+            user = services.rename(user, display_name=body.validated_data["display_name"])
+        return Response(MeSerializer(user).data)
