@@ -32,6 +32,13 @@ def _fresh_process_state():
     reset_client()
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:
+    """PBKDF2 on the demo admin's password is ~70% of building the world (0.4 s a test);
+    tests need a hasher that works, not one that resists brute force."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(db) -> None:
     build_demo_world()

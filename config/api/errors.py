@@ -80,13 +80,14 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 
 def _first_message(detail: Any) -> str:
-    """The first human message in a nested DRF error structure."""
-    if isinstance(detail, dict):
-        for value in detail.values():
-            return _first_message(value)
-    if isinstance(detail, list) and detail:
-        return _first_message(detail[0])
-    return str(detail)
+    """The first human message in a nested DRF error structure. Empty entries are
+    skipped: a list serializer reports `{}` for each item that was valid."""
+    if not isinstance(detail, (dict, list)):
+        return str(detail)
+    for value in detail.values() if isinstance(detail, dict) else detail:
+        if message := _first_message(value):
+            return message
+    return ""
 
 
 def _messages(detail: Any) -> list[str]:

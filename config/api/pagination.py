@@ -6,9 +6,13 @@ from rest_framework.response import Response
 
 
 class Pagination(LimitOffsetPagination):
-    """`?limit=&offset=`; a limit above MAX_PAGE_SIZE is clamped, never an error."""
+    """`?limit=&offset=`. A limit above MAX_PAGE_SIZE is clamped and a malformed limit or
+    offset (`abc`, `-1`) falls back to the default: a list request is never an error."""
 
-    max_limit = settings.MAX_PAGE_SIZE
+    @property
+    def max_limit(self) -> int:
+        # read per request, not at import: MAX_PAGE_SIZE stays one setting to override
+        return settings.MAX_PAGE_SIZE
 
     def get_paginated_response(self, data: list) -> Response:
         return Response({"results": data, "next": self.get_next_link(), "count": self.count})
