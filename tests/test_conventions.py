@@ -205,3 +205,24 @@ def test_healthz_is_ok_without_a_token(db, client, django_assert_num_queries):
         response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_a_path_without_its_trailing_slash_is_a_json_404_not_a_redirect(api):
+    response = api("newcomer").post("/api/v1/memberships", {"invite_code": "X"}, format="json")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_a_database_that_stays_locked_is_a_503_the_client_can_retry(api, monkeypatch):
+    from django.db import OperationalError
+
+    from gridapp import services
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "join_grid", locked)
+    response = api("newcomer").post("/api/v1/memberships/", {"invite_code": "ABCDEFGHJK"},
+                                    format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_busy"

@@ -8,6 +8,7 @@ exceptions and Django's Http404/PermissionDenied are mapped to the same shape.
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -54,6 +55,11 @@ class ServiceUnavailable(DomainError):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "service_unavailable"
     default_detail = _("A service we depend on is unavailable; please retry later.")
+
+
+class DatabaseBusy(ServiceUnavailable):
+    default_code = "database_busy"
+    default_detail = _("The server is busy; please retry in a moment.")
 
 
 _CODES = {
@@ -108,6 +114,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, OperationalError) and "locked" in str(exc):
+        # SQLite's writer waited its whole busy timeout: a retry will succeed.
+        exc = DatabaseBusy()
     response = drf_exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
