@@ -1,0 +1,332 @@
+"""Payroll run generation benchmark: one month's draft for 100,000 leaders under one city,
+against one raw `INSERT ... SELECT` writing the same lines.
+
+    .venv/bin/python benchmarks/payroll.py                 # SQLite, a temporary file
+    DATABASE_URL=postgres://postgres@127.0.0.1:54329/x .venv/bin/python benchmarks/payroll.py
+
+It never touches the developer's database: when DATABASE_URL names a PostgreSQL server
+it creates, migrates and finally drops its own database `gridlink_bench_payroll` there;
+otherwise it migrates a temporary SQLite file.
+
+The city has 10 districts × 10 streets × 10 communities × 100 grids, one leader each;
+in 5 % of the grids the leader changes on 2026-11-15/16, so those lines are prorated.
+Timed, alternately and each rolled back: `services.create_run` (what POST
+/api/v1/payroll/runs/ runs: checks, policy lookup, chunked INSERT ... SELECT, exact
+totals, the event) and the baseline, a single INSERT ... SELECT with the policy written
+in as constants. Both must write the same lines (count and total are compared). Python
+memory (tracemalloc peak) is measured for a district (10 % of the leaders) and for the
+whole city: flat means the two are about the same. Finally the management command
+generates the run for real, with its progress bar; once approved, building its bank files
+and `check_payroll`'s audit are timed too (for information: no target). docs/performance.md
+records the figures.
+"""
+
+import argparse
+import datetime as dt
+import os
+import platform
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BENCH_DB_NAME = "gridlink_bench_payroll"
+POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "psql://")
+CITY = "450500000000"
+NOV = dt.date(2026, 11, 1)
+JAN = dt.date(2026, 1, 1)
+MONTHLY = Decimal("300.00")
+BATCH = 5_000  # rows per bulk_create while seeding
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--leaders", type=int, default=100_000,
+                        help="leaders in the city (a multiple of 1,000)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each")
+    return parser.parse_args()
+
+
+# --- A throwaway database, chosen before Django reads its settings ---------------------
+
+@contextmanager
+def throwaway_database() -> Iterator[str]:
+    given = os.environ.get("DATABASE_URL", "")
+    if given.startswith(POSTGRES_SCHEMES):
+        with _postgres_database(given) as url:
+            yield url
+    else:
+        folder = tempfile.mkdtemp(prefix="gridlink-bench-payroll-")
+        try:
+            yield f"sqlite:///{folder}/bench.sqlite3"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _postgres_database(given: str) -> Iterator[str]:
+    import psycopg
+
+    parts = urlsplit(given)
+    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
+    try:
+        yield urlunsplit(parts._replace(path=f"/{BENCH_DB_NAME}"))
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
+
+
+def setup_django(database_url: str) -> None:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["CACHE_URL"] = "locmemcache://gridlink-bench-payroll"
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+
+
+# --- The generated city --------------------------------------------------------------
+
+def build_city(leaders: int) -> None:
+    """Regions, then grids, users and leader terms in batches (never all in memory)."""
+    from gridapp.models import Region
+    from payroll.models import StipendPolicy
+
+    city = Region.objects.create(code=CITY, name="Bench city", level="city")
+    communities = list(_communities(city, leaders // 100))
+    StipendPolicy.objects.create(region=city, effective_from=JAN, monthly_amount=MONTHLY)
+    for start in range(0, leaders, BATCH):
+        _seed_batch(communities, range(start, min(start + BATCH, leaders)))
+
+
+def _communities(city, count: int) -> Iterator:
+    from gridapp.models import Region
+
+    for d in range(1, 11):
+        district = Region.objects.create(code=f"4505{d:02d}000000", name=f"D{d}",
+                                         level="district", parent=city)
+        for s in range(1, 11):
+            street = Region.objects.create(code=f"4505{d:02d}{s:03d}000", name=f"S{d}-{s}",
+                                           level="street", parent=district)
+            for c in range(1, 11):
+                if (d - 1) * 100 + (s - 1) * 10 + c > count:
+                    return
+                yield Region.objects.create(code=f"4505{d:02d}{s:03d}{c:03d}",
+                                            name=f"C{d}-{s}-{c}", level="community",
+                                            parent=street)
+
+
+def _seed_batch(communities: list, numbers: range) -> None:
+    """Grids k (100 per community), their leaders, and their terms; every 20th grid
+    changes leader in mid-November."""
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.models import User
+    from gridapp import geo
+    from gridapp.models import Grid, LeaderTerm
+
+    unusable = make_password(None)
+    users = User.objects.bulk_create(
+        User(username=f"b{k}", display_name=f"网格长{k}", password=unusable) for k in numbers)
+    grids = Grid.objects.bulk_create(_grid(geo, communities[k // 100], k) for k in numbers)
+    terms = []
+    for k, user, grid in zip(numbers, users, grids):
+        end = dt.date(2026, 11, 15) if k % 20 == 0 else None
+        terms.append(LeaderTerm(grid=grid, user=user, start_date=JAN, end_date=end))
+        if end:  # the successor is the same person: enough to write a second line
+            terms.append(LeaderTerm(grid=grid, user=user, start_date=dt.date(2026, 11, 16)))
+    LeaderTerm.objects.bulk_create(terms)
+
+
+def _grid(geo, community, k: int):
+    from gridapp.models import Grid
+
+    lat, lng = 21.0 + (k // 1000) * 0.002, 109.0 + (k % 1000) * 0.002
+    boundary = geo.rectangle(lat, lng, lat + 0.002, lng + 0.002)
+    return Grid(code=f"G{k:06d}", name=f"网格{k}", community=community, boundary=boundary,
+                min_lat=lat, min_lng=lng, max_lat=lat + 0.002, max_lng=lng + 0.002)
+
+
+# --- The two ways to write the lines -------------------------------------------------
+
+BASELINE_DAYS = {
+    "postgresql": "(LEAST(COALESCE(t.end_date, %(last)s), %(last)s)"
+                  " - GREATEST(t.start_date, %(first)s) + 1)",
+    "sqlite": "(CAST(substr(MIN(COALESCE(t.end_date, %(last)s), %(last)s), 9, 2) AS INTEGER)"
+              " - CAST(substr(MAX(t.start_date, %(first)s), 9, 2) AS INTEGER) + 1)",
+}
+BASELINE_MONEY = {"postgresql": "(CAST({fen} AS NUMERIC(15, 0)) / 100)",
+                  "sqlite": "printf('%%d.%%02d', {fen} / 100, {fen} %% 100)"}
+
+
+def baseline(run_id: int, policy_id: int) -> None:
+    """The same lines in one statement, the policy (300.00, nothing withheld) as constants."""
+    from django.db import connection
+
+    vendor = connection.vendor
+    base = BASELINE_MONEY[vendor].format(fen="(30000 * days * 2 + 30) / 60")
+    sql = f"""
+        INSERT INTO payroll_runline (run_id, kind, period, live, leader_id, leader_term_id,
+            grid_id, policy_id, days_served, days_in_month, monthly_amount, withholding_percent,
+            base, withheld, adjustments, net, suspended, note)
+        SELECT %(run)s, 'stipend', %(period)s, %(true)s, user_id, id, grid_id, %(policy)s, days,
+               30, %(monthly)s, %(zero)s, {base}, %(zero)s, %(zero)s, {base}, %(false)s, ''
+        FROM (SELECT t.*, {BASELINE_DAYS[vendor]} AS days
+              FROM gridapp_leaderterm t JOIN gridapp_grid g ON g.id = t.grid_id
+              JOIN gridapp_region c ON c.id = g.community_id
+              WHERE c.code LIKE %(prefix)s AND t.start_date <= %(last)s
+                AND (t.end_date IS NULL OR t.end_date >= %(first)s)) s"""
+    adapt = connection.ops.adapt_datefield_value
+    params = {"run": run_id, "period": adapt(NOV), "first": adapt(NOV),
+              "last": adapt(dt.date(2026, 11, 30)), "policy": policy_id, "true": True,
+              "false": False, "monthly": MONTHLY, "zero": Decimal("0.00"), "prefix": "4505%"}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def time_baseline() -> tuple[float, tuple[int, int]]:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from gridapp.models import Region
+    from payroll import generation
+    from payroll.models import Run, StipendPolicy
+
+    with transaction.atomic():
+        run = Run.objects.create(number="BASELINE", period=NOV, prepared_at=timezone.now(),
+                                 region=Region.objects.get(code=CITY))
+        policy_id = StipendPolicy.objects.get().pk
+        started = time.perf_counter()
+        baseline(run.pk, policy_id)
+        seconds = time.perf_counter() - started
+        written = generation.totals(run)
+        transaction.set_rollback(True)
+    return seconds, (written.line_count, written.net)
+
+
+def time_service(code: str = CITY) -> tuple[float, tuple[int, int]]:
+    from django.db import transaction
+
+    from gridapp.models import Region
+    from payroll import services
+    from payroll.money import to_fen
+
+    region = Region.objects.get(code=code)
+    with transaction.atomic():
+        started = time.perf_counter()
+        run = services.create_run(period=NOV, region=region, actor=None)
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return seconds, (run.line_count, to_fen(run.total))
+
+
+def peak_memory(call: Callable[[], object]) -> int:
+    """Peak bytes Python allocated while `call` ran."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+# --- The run -------------------------------------------------------------------------
+
+def main() -> None:
+    args, started = parse_args(), time.perf_counter()
+    with throwaway_database() as url:
+        setup_django(url)
+        from django.core.management import call_command
+        from django.test.utils import override_settings
+
+        seeding = time.perf_counter()
+        build_city(args.leaders)
+        seeded = time.perf_counter() - seeding
+        with override_settings(DEBUG=False):  # as in production: no log of every query
+            time_service()  # warm-up: caches, compiled statements
+            base_runs, service_runs = [], []
+            for _ in range(args.repeat):  # alternate, so that machine noise weighs alike
+                base_runs.append(time_baseline())
+                service_runs.append(time_service())
+            district = peak_memory(lambda: time_service("450501000000"))
+            city = peak_memory(time_service)
+            print(f"Payroll run generation: {args.leaders:,} leaders; {database_name()}; "
+                  f"Python {platform.python_version()}; {os.cpu_count()} CPUs; "
+                  f"load average {os.getloadavg()[0]:.2f}; seeding took {seeded:.0f} s")
+            report(base_runs, service_runs, district, city)
+            call_command("generate_payroll_run", period="2026-11", region=CITY)
+            time_afterwards()
+    print(f"whole run {time.perf_counter() - started:.0f} s")
+
+
+def time_afterwards() -> None:
+    """The generated run approved, then its bank files and its audit, each once."""
+    from accounts.models import StaffRole, User
+    from gridapp.models import Region
+    from payroll import exports, services
+    from payroll.audit import audit_run
+    from payroll.models import Run
+
+    city = Region.objects.get(code=CITY)
+    maker, checker = (User.objects.create(username=name) for name in ("maker", "checker"))
+    for person in (maker, checker):
+        StaffRole.objects.create(user=person, role=StaffRole.Role.FINANCE, region=city)
+    run = services.submit_run(Run.objects.get(), actor=maker)
+    run = services.approve_run(run, actor=checker)
+    for name, call in (("CSV bank file", exports.build_csv), ("XLSX bank file", exports.build_xlsx),
+                       ("check_payroll audit", audit_run)):
+        started = time.perf_counter()
+        call(run)
+        seconds = time.perf_counter() - started
+        peak = peak_memory(lambda: call(run))
+        print(f"  {name:<22} {seconds:6.2f} s   Python peak {peak / 1024 / 1024:,.1f} MiB")
+
+
+def report(base_runs: list, service_runs: list, district_peak: int, city_peak: int) -> None:
+    base = statistics.median(s for s, _ in base_runs)
+    service = statistics.median(s for s, _ in service_runs)
+    same = {written for _, written in base_runs} == {written for _, written in service_runs}
+    lines, total_fen = service_runs[0][1]
+    print(f"  lines {lines:,}, total {total_fen // 100:,}.{total_fen % 100:02d}; "
+          f"baseline wrote the same: {'yes' if same else 'NO'}")
+    print(f"  raw INSERT ... SELECT   median {base:6.2f} s   (runs: "
+          f"{', '.join(f'{s:.2f}' for s, _ in base_runs)})")
+    print(f"  services.create_run     median {service:6.2f} s   (runs: "
+          f"{', '.join(f'{s:.2f}' for s, _ in service_runs)})")
+    print(f"  ratio create_run / raw: {service / base:.2f}×")
+    print(f"  Python peak memory: district (10 %) {district_peak / 1024:,.0f} KiB, "
+          f"city (100 %) {city_peak / 1024:,.0f} KiB")
+    met = service < 20 and service / base <= 3 and same and city_peak < 4 * max(district_peak, 1)
+    print(f"  target (under 20 s, within 3× of raw, same lines, memory flat): "
+          f"{'met' if met else 'MISSED'}")
+
+
+def database_name() -> str:
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        return f"SQLite {connection.Database.sqlite_version}"
+    major, minor = divmod(connection.pg_version, 10000)
+    return f"PostgreSQL {major}.{minor}"
+
+
+if __name__ == "__main__":
+    main()

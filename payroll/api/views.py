@@ -1,0 +1,257 @@
+"""Payroll endpoints: parse, scope by `selectors` (someone else's run is a 404), call one
+service, serialize."""
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.idempotency import idempotent
+from config.api.errors import Forbidden
+
+from .. import selectors, services
+from ..models import Run, RunExport
+from ..money import parse_period
+from . import serializers as s
+
+NOT_FINANCE = _("Only finance staff can do this.")
+
+
+def _require_finance_role(request: Request) -> None:
+    if not selectors.has_finance_role(request.user):
+        raise Forbidden(NOT_FINANCE)
+
+
+def visible_run(request: Request, pk: int) -> Run:
+    return get_object_or_404(selectors.visible_runs(request.user), pk=pk)
+
+
+RUN_FILTERS = [OpenApiParameter("period", str, description="YYYY-MM"),
+               OpenApiParameter("region", int), OpenApiParameter("status", str)]
+
+
+class RunListCreate(generics.ListAPIView):
+    """GET: runs of the regions under the requester's finance roles. POST: a new draft."""
+
+    serializer_class = s.RunSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=RUN_FILTERS)
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Run]:
+        runs = selectors.visible_runs(self.request.user)
+        params = self.request.query_params
+        if period := params.get("period"):
+            try:
+                runs = runs.filter(period=parse_period(period))
+            except ValueError:
+                return runs.none()
+        if (region := params.get("region", "")).isdigit():
+            runs = runs.filter(region_id=region)
+        if run_status := params.get("status"):
+            runs = runs.filter(status=run_status)
+        return runs.order_by("-period", "region__code", "-id")
+
+    @extend_schema(request=s.RunCreateSerializer, responses={201: s.RunCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        _require_finance_role(request)
+        body = s.RunCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return idempotent(request, lambda: self._create(request, **body.validated_data))
+
+    def _create(self, request: Request, **fields) -> Response:
+        run = services.create_run(actor=request.user, **fields)
+        run = selectors.visible_runs(request.user).get(pk=run.pk)
+        page = settings.MAX_PAGE_SIZE
+        lines = list(selectors.run_lines(run)[:page + 1])
+        context = {"lines": lines[:page], "lines_next": None}
+        if len(lines) > page:
+            url = reverse("payroll-run-lines", kwargs={"pk": run.pk})
+            context["lines_next"] = request.build_absolute_uri(f"{url}?limit={page}&offset={page}")
+        return Response(s.RunCreatedSerializer(run, context=context).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class RunDetail(generics.RetrieveAPIView):
+    serializer_class = s.RunSerializer
+
+    def get_queryset(self) -> QuerySet[Run]:
+        return selectors.visible_runs(self.request.user)
+
+
+class RunLines(generics.ListAPIView):
+    serializer_class = s.LineSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.run_lines(visible_run(self.request, self.kwargs["pk"]))
+
+
+class RunEvents(generics.ListAPIView):
+    """The run's history: every transition, regeneration and bank-file download."""
+
+    serializer_class = s.EventSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.run_events(visible_run(self.request, self.kwargs["pk"]))
+
+
+class RunAction(APIView):
+    """submit / approve / reject / mark-paid / cancel / regenerate."""
+
+    action: str = ""
+    SERVICES = {
+        "submit": lambda run, actor, reason: services.submit_run(run, actor=actor),
+        "approve": lambda run, actor, reason: services.approve_run(run, actor=actor),
+        "reject": lambda run, actor, reason: services.reject_run(run, actor=actor, reason=reason),
+        "mark-paid": lambda run, actor, reason: services.mark_run_paid(run, actor=actor),
+        "cancel": lambda run, actor, reason: services.cancel_run(run, actor=actor, reason=reason),
+        "regenerate": lambda run, actor, reason: services.regenerate_run(run, actor=actor),
+    }
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.RunSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        run = visible_run(request, pk)
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.SERVICES[self.action](run, request.user, body.reason_text)
+        return Response(s.RunSerializer(selectors.visible_runs(request.user).get(pk=pk)).data)
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a client that asks for the file's type get it (and errors as JSON bytes)."""
+
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+class CSVRenderer(FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class XLSXRenderer(FileRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+
+
+class RunExportView(APIView):
+    """The bank file of an approved run: built on the first download, then the same bytes
+    (and the same `X-Content-SHA256`) on every download."""
+
+    fmt: str = ""
+    content_type = ""
+
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        run = visible_run(request, pk)
+        export = services.export_run(run, fmt=self.fmt, actor=request.user)
+        response = HttpResponse(bytes(export.content), content_type=self.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{run.number}.{self.fmt}"'
+        response["X-Content-SHA256"] = export.sha256
+        return response
+
+
+class RunExportCSV(RunExportView):
+    fmt, content_type = RunExport.Format.CSV, "text/csv; charset=utf-8"
+    renderer_classes = [JSONRenderer, CSVRenderer]
+
+    @extend_schema(operation_id="payroll_run_export_csv",
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return super().get(request, pk)
+
+
+class RunExportXLSX(RunExportView):
+    fmt, content_type = RunExport.Format.XLSX, XLSXRenderer.media_type
+    renderer_classes = [JSONRenderer, XLSXRenderer]
+
+    @extend_schema(operation_id="payroll_run_export_xlsx",
+                   responses={(200, XLSXRenderer.media_type): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        return super().get(request, pk)
+
+
+class AdjustmentListCreate(generics.ListAPIView):
+    serializer_class = s.AdjustmentSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        adjustments = selectors.visible_adjustments(self.request.user)
+        if (leader := self.request.query_params.get("leader", "")).isdigit():
+            adjustments = adjustments.filter(leader_id=leader)
+        return adjustments.order_by("-created_at", "-id")
+
+    @extend_schema(request=s.AdjustmentCreateSerializer, responses={201: s.AdjustmentSerializer})
+    def post(self, request: Request) -> Response:
+        _require_finance_role(request)
+        body = s.AdjustmentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return idempotent(request, lambda: self._create(request, **body.validated_data))
+
+    def _create(self, request: Request, **fields) -> Response:
+        adjustment = services.create_adjustment(actor=request.user, **fields)
+        adjustment = selectors.visible_adjustments(request.user).get(pk=adjustment.pk)
+        return Response(s.AdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
+
+
+class AdjustmentDetail(generics.RetrieveAPIView):
+    serializer_class = s.AdjustmentSerializer
+
+    def get_queryset(self):
+        return selectors.visible_adjustments(self.request.user)
+
+
+class SuspensionListCreate(generics.ListAPIView):
+    serializer_class = s.SuspensionSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.visible_suspensions(self.request.user).order_by("-period", "id")
+
+    @extend_schema(request=s.SuspensionCreateSerializer, responses={201: s.SuspensionSerializer})
+    def post(self, request: Request) -> Response:
+        _require_finance_role(request)
+        body = s.SuspensionCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return idempotent(request, lambda: Response(
+            s.SuspensionSerializer(services.suspend_leader(actor=request.user,
+                                                           **body.validated_data)).data,
+            status=status.HTTP_201_CREATED))
+
+
+class SuspensionDetail(generics.RetrieveDestroyAPIView):
+    serializer_class = s.SuspensionSerializer
+
+    def get_queryset(self):
+        return selectors.visible_suspensions(self.request.user)
+
+    def perform_destroy(self, suspension) -> None:
+        services.lift_suspension(suspension, actor=self.request.user)
+
+
+class MyPayroll(APIView):
+    """A leader's own lines (approved and paid runs) and, later, year-end shares."""
+
+    @extend_schema(parameters=[OpenApiParameter("year", int)], responses=s.MyPayrollSerializer)
+    def get(self, request: Request) -> Response:
+        lines = selectors.my_lines(request.user)
+        if (year := request.query_params.get("year", "")).isdigit():
+            lines = lines.filter(period__year=int(year))
+        return Response({"lines": s.MyLineSerializer(lines, many=True).data,
+                         "year_end_shares": []})

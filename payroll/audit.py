@@ -1,0 +1,109 @@
+"""Recomputing an approved run from its lines, its events and its leader terms, for
+`manage.py check_payroll`: what an auditor would check by hand, years later."""
+
+import hashlib
+from collections.abc import Iterator
+
+from .models import Run, RunEvent, RunLine
+from .money import ZERO, days_served, prorate, withhold
+
+S = Run.Status
+# from → to of every status move an event may record (exports keep the status)
+EVENT_MOVES = {
+    RunEvent.Action.CREATED: ("", S.DRAFT), RunEvent.Action.REGENERATED: (S.DRAFT, S.DRAFT),
+    RunEvent.Action.SUBMITTED: (S.DRAFT, S.SUBMITTED),
+    RunEvent.Action.APPROVED: (S.SUBMITTED, S.APPROVED),
+    RunEvent.Action.REJECTED: (S.SUBMITTED, S.DRAFT), RunEvent.Action.PAID: (S.APPROVED, S.PAID),
+}
+
+
+def audit_run(run: Run) -> list[str]:
+    """Every way the run disagrees with itself; empty when it is sound."""
+    problems = list(_line_problems(run))
+    problems += _event_problems(run)
+    problems += _export_problems(run)
+    return problems
+
+
+def _line_problems(run: Run) -> Iterator[str]:
+    sums = {"base": ZERO, "withheld": ZERO, "adjustments": ZERO, "net": ZERO}
+    count = 0
+    lines = (run.lines.select_related("leader_term", "adjustment")
+             .order_by("id").iterator(chunk_size=2000))
+    for line in lines:
+        count += 1
+        for name in sums:
+            sums[name] += getattr(line, name)
+        for problem in _line_arithmetic(run, line):
+            yield f"line {line.pk}: {problem}"
+    stored = {"base": run.total_base, "withheld": run.total_withheld,
+              "adjustments": run.total_adjustments, "net": run.total}
+    for name, total in sums.items():
+        if total != stored[name]:
+            yield f"lines sum {name} to {total}, the run says {stored[name]}"
+    if count != run.line_count:
+        yield f"{count} lines, the run says {run.line_count}"
+
+
+def _line_arithmetic(run: Run, line: RunLine) -> list[str]:
+    if not line.live or line.period != run.period:
+        return ["not a live line of the run's period"]
+    if line.kind == RunLine.Kind.ADJUSTMENT:
+        return _adjustment_line(run, line)
+    return _stipend_line(run, line)
+
+
+def _stipend_line(run: Run, line: RunLine) -> list[str]:
+    term = line.leader_term
+    expected_days = days_served(term.start_date, term.end_date, run.period)
+    base = prorate(line.monthly_amount, line.days_served, line.days_in_month)
+    withheld = ZERO if line.suspended else withhold(base, line.withholding_percent)
+    net = ZERO if line.suspended else base - withheld
+    checks = [("days served", line.days_served, expected_days), ("base", line.base, base),
+              ("withheld", line.withheld, withheld), ("adjustments", line.adjustments, ZERO),
+              ("net", line.net, net), ("leader", line.leader_id, term.user_id)]
+    return [f"{name} is {actual}, recomputed {expected}"
+            for name, actual, expected in checks if actual != expected]
+
+
+def _adjustment_line(run: Run, line: RunLine) -> list[str]:
+    adjustment = line.adjustment
+    checks = [("adjustments", line.adjustments, adjustment.amount),
+              ("net", line.net, adjustment.amount), ("base", line.base, ZERO),
+              ("leader", line.leader_id, adjustment.leader_id),
+              ("adjustment approver", adjustment.approved_by_id, run.approved_by_id)]
+    return [f"{name} is {actual}, expected {expected}"
+            for name, actual, expected in checks if actual != expected]
+
+
+def _event_problems(run: Run) -> list[str]:
+    moves = [e for e in run.events.order_by("id") if e.action in EVENT_MOVES]
+    problems, status = [], ""
+    for event in moves:
+        if (event.from_status, event.to_status) != EVENT_MOVES[event.action] or \
+                event.from_status != status:
+            problems.append(f"event {event.pk} ({event.action}) moves {event.from_status!r} → "
+                            f"{event.to_status!r} after {status!r}")
+        status = event.to_status
+    if status != run.status:
+        problems.append(f"the events end in {status!r}, the run is {run.status!r}")
+    approvals = [e for e in moves if e.action == RunEvent.Action.APPROVED]
+    if not approvals:
+        problems.append("no approval event")
+    elif (approvals[-1].total, approvals[-1].line_count, approvals[-1].actor_id) != \
+            (run.total, run.line_count, run.approved_by_id):
+        problems.append(f"approved with total {approvals[-1].total} in "
+                        f"{approvals[-1].line_count} lines by {approvals[-1].actor_id}, the run "
+                        f"says {run.total} in {run.line_count} lines by {run.approved_by_id}")
+    return problems
+
+
+def _export_problems(run: Run) -> list[str]:
+    return [f"{export.format} bank file does not match its sha256"
+            for export in run.exports.all()
+            if hashlib.sha256(bytes(export.content)).hexdigest() != export.sha256]
+
+
+def runs_to_check() -> Iterator[Run]:
+    return (Run.objects.filter(status__in=Run.FROZEN).select_related("region")
+            .order_by("id").iterator())

@@ -1,0 +1,65 @@
+"""Reads scoped to what the requester may see: finance staff see the runs of regions
+under theirs (administrators all), a leader only their own lines."""
+
+from django.db.models import OuterRef, QuerySet, Subquery
+
+from accounts.models import User
+from accounts.roles import prefix_q, roles_of
+
+from .models import Adjustment, Run, RunEvent, RunLine, Suspension
+
+USERS_OF_RUN = ("prepared_by", "submitted_by", "approved_by", "paid_by")
+
+
+def _finance_prefixes(user: User) -> tuple[str, ...] | None:
+    """Region prefixes the user handles money for; None means every region."""
+    roles = roles_of(user)
+    return None if roles.is_admin else tuple(r.prefix for r in roles.finance_regions)
+
+
+def _scoped(queryset: QuerySet, user: User, field: str) -> QuerySet:
+    prefixes = _finance_prefixes(user)
+    return queryset if prefixes is None else queryset.filter(prefix_q(field, prefixes))
+
+
+def visible_runs(user: User) -> QuerySet[Run]:
+    return _scoped(Run.objects.select_related("region", *USERS_OF_RUN), user, "region__code")
+
+
+def run_lines(run: Run) -> QuerySet[RunLine]:
+    return run.lines.select_related("leader", "grid").order_by("id")
+
+
+def run_events(run: Run) -> QuerySet[RunEvent]:
+    return run.events.select_related("actor").order_by("id")
+
+
+def my_lines(user: User) -> QuerySet[RunLine]:
+    """A leader's lines in approved and paid runs: drafts still change."""
+    return (RunLine.objects.filter(leader=user, live=True, run__status__in=Run.FROZEN)
+            .select_related("run", "grid").order_by("-period", "id"))
+
+
+def visible_adjustments(user: User) -> QuerySet[Adjustment]:
+    """With `run_id`: the live run carrying each adjustment, if any."""
+    carrying = RunLine.objects.filter(adjustment=OuterRef("pk"), live=True).values("run_id")[:1]
+    adjustments = Adjustment.objects.select_related("leader", "grid", "prepared_by",
+                                                    "approved_by")
+    return _scoped(adjustments, user, "grid__community__code").annotate(
+        run_id=Subquery(carrying))
+
+
+def visible_suspensions(user: User) -> QuerySet[Suspension]:
+    """Suspensions of leaders who led a grid under the user's regions at some time."""
+    suspensions = Suspension.objects.select_related("leader", "created_by")
+    prefixes = _finance_prefixes(user)
+    if prefixes is None:
+        return suspensions
+    led_here = prefix_q("leader__leader_terms__grid__community__code", prefixes)
+    return suspensions.filter(pk__in=Suspension.objects.filter(led_here).values("pk"))
+
+
+def has_finance_role(user: User) -> bool:
+    roles = roles_of(user)
+    return roles.is_admin or bool(roles.finance_regions)
+
