@@ -2,8 +2,10 @@
 
 China's maps and WeChat's map component use GCJ-02, an obfuscated datum that is offset
 from GPS's WGS-84 by a few hundred metres. The conversion below is the widely published
-algorithm (Krasovsky 1940 ellipsoid constants, as in eviltransform/coordtransform); there
-is no closed-form inverse, so `gcj02_to_wgs84` iterates to centimetre precision.
+algorithm (Krasovsky 1940 ellipsoid constants, as in github.com/googollee/eviltransform
+and github.com/wandergis/coordtransform); there is no closed-form inverse, so
+`gcj02_to_wgs84` iterates to centimetre precision. tests/gridapp/test_geo.py checks both
+directions against eviltransform's own published test vectors.
 """
 
 import math
@@ -16,6 +18,10 @@ from shapely.validation import explain_validity
 
 _A = 6378245.0  # semi-major axis of the Krasovsky 1940 ellipsoid
 _EE = 0.00669342162296594323  # its first eccentricity squared
+
+# Square degrees, about one square metre: GEOS calls a ring through three nearly collinear
+# decimal positions valid (binary rounding leaves it ~1e-17 of area), but no grid is that thin.
+MIN_AREA = 1e-10
 
 WGS84 = "wgs84"
 GCJ02 = "gcj02"
@@ -96,6 +102,8 @@ def polygon_from_geojson(geojson: Any) -> Polygon:
     if not polygon.is_valid:
         raise ValidationError(_("The polygon is not valid: %(reason)s")
                               % {"reason": explain_validity(polygon)})
+    if polygon.area < MIN_AREA:
+        raise ValidationError(_("The polygon has no area."))
     return polygon
 
 

@@ -1,3 +1,5 @@
+import math
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -39,11 +41,22 @@ class GridSerializer(serializers.ModelSerializer):
         return UserBriefSerializer(terms[0].user).data if terms else None
 
 
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a real number: DRF's FloatField lets "nan" through, and NaN
+    passes every range check (each comparison with it is false)."""
+
+    def to_internal_value(self, data: object) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value
+
+
 class PointQuerySerializer(serializers.Serializer):
     """A point as API.md takes it: lat/lng in degrees, GCJ-02 unless `coord_type` says."""
 
-    lat = serializers.FloatField(min_value=-90, max_value=90)
-    lng = serializers.FloatField(min_value=-180, max_value=180)
+    lat = FiniteFloatField(min_value=-90, max_value=90)
+    lng = FiniteFloatField(min_value=-180, max_value=180)
     coord_type = serializers.ChoiceField(choices=geo.COORD_TYPES, default=geo.GCJ02)
 
     def validate(self, attrs: dict) -> dict:

@@ -93,9 +93,12 @@ class InviteCreate(APIView):
 
 
 class GridMembers(generics.ListAPIView):
-    """Members of a grid: for its leader, the dispatchers above it and administrators."""
+    """Members of a grid: for its leader, the dispatchers above it and administrators.
+    `?status=pending` is the leader's inbox of requests to decide."""
 
     serializer_class = s.MembershipSerializer
+    queryset = GridMembership.objects.none()  # names the model for the filters and the schema
+    filterset_fields = ["status", "member_type"]
 
     def get_queryset(self) -> QuerySet[GridMembership]:
         grid = visible_grid(self.request, self.kwargs["pk"])
