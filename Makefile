@@ -22,5 +22,12 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# Every benchmarks/*.py (not _helpers), each on its own throwaway database; set
+# DATABASE_URL=postgres://... to measure on PostgreSQL. See docs/performance.md.
+bench: install
+	@for script in benchmarks/[!_]*.py; do \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; \
+	done
+
 clean:
 	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* media .pytest_cache

@@ -3,8 +3,10 @@
 from django.db import transaction
 
 from gridapp import demo as grid_demo
+from payroll import demo as payroll_demo
 
 
 @transaction.atomic
 def build_demo_world() -> None:
     grid_demo.build()
+    payroll_demo.build()

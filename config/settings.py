@@ -10,12 +10,23 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+class Env(environ.Env):
+    """django-environ, but a malformed value is ImproperlyConfigured naming the variable."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        try:
+            return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+        except ValueError as exc:
+            raise ImproperlyConfigured(f"Environment variable {var} is malformed: {exc}") from exc
+
+
+env = Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -56,6 +67,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# API.md fixes each path exactly (some end in "/", some don't); a redirect would drop a
+# POST body, so a wrong path is a plain 404.
+APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 
@@ -110,6 +124,60 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = env("MEDIA_URL", default="/media/")
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Uploads above this many bytes stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+
+
+def s3_storage_options() -> dict:
+    """django-storages options for a private bucket on any S3-compatible store
+    (docs/storage.md has the values for Tencent COS, Aliyun OSS and MinIO)."""
+    from botocore.config import Config
+
+    bucket = env("AWS_STORAGE_BUCKET_NAME", default="")
+    style = env("AWS_S3_ADDRESSING_STYLE", default="auto")
+    signature = env("AWS_S3_SIGNATURE_VERSION", default="s3v4")
+    if not bucket:
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is required with STORAGE_BACKEND=s3.")
+    if style not in ("auto", "virtual", "path") or signature not in ("s3v4", "s3"):
+        raise ImproperlyConfigured("AWS_S3_ADDRESSING_STYLE must be auto, virtual or path; "
+                                   "AWS_S3_SIGNATURE_VERSION s3v4 or s3.")
+    return {
+        "bucket_name": bucket,
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+        "region_name": env("AWS_S3_REGION_NAME", default=None),
+        "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+        "location": env("AWS_LOCATION", default=""),
+        "default_acl": env("AWS_DEFAULT_ACL", default="private") or None,
+        # Private photos are only ever served through signed, expiring URLs; a custom
+        # domain would make django-storages hand out unsigned ones.
+        "querystring_auth": True,
+        "querystring_expire": env.int("AWS_QUERYSTRING_EXPIRE", default=3600),
+        "custom_domain": None,
+        # Keys are random UUIDs that never collide; False would cost a HEAD per upload.
+        "file_overwrite": True,
+        "client_config": Config(
+            s3={"addressing_style": style}, signature_version=signature,
+            # boto3 >= 1.36 adds CRC checksums (aws-chunked uploads) that COS, OSS and
+            # older MinIO reject: only send them where the API requires one.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            retries={"max_attempts": 3, "mode": "standard"},
+            connect_timeout=env.float("AWS_S3_CONNECT_TIMEOUT", default=5.0),
+            read_timeout=env.float("AWS_S3_READ_TIMEOUT", default=30.0)),
+    }
+
+
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="local")
+if STORAGE_BACKEND not in ("local", "s3"):
+    raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'.")
+STORAGES = {
+    "default": ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options()}
+                if STORAGE_BACKEND == "s3"
+                else {"BACKEND": "django.core.files.storage.FileSystemStorage"}),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 # --- REST framework ---------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -130,6 +198,9 @@ REST_FRAMEWORK = {
         "report": env("THROTTLE_REPORT", default="30/min"),
     },
     "COERCE_DECIMAL_TO_STRING": True,
+    # Proxies in front of us whose X-Forwarded-For entries we trust (nginx: 1). With 0 the
+    # throttles key on the socket address, so a client cannot forge its identity.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 MAX_PAGE_SIZE = env.int("MAX_PAGE_SIZE", default=100)
 
@@ -147,6 +218,20 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Backend of the grid leaders' WeChat mini-program.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.api.schema.document_idempotency_key",
+    ],
+    # Several models have a `status` or `level` field with different choices: name each
+    # set, or the generator invents hashed names (Status7a8Enum) and warns.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionLevelEnum": "gridapp.models.Region.Level",
+        "ReportLevelEnum": "gridapp.models.ReportLevel",
+        "MembershipStatusEnum": "gridapp.models.GridMembership.Status",
+        "ReportStatusEnum": "gridapp.models.Report.Status",
+        "RunStatusEnum": "payroll.models.Run.Status",
+        "PayrollLineKindEnum": "payroll.models.RunLine.Kind",
+    },
 }
 
 # --- WeChat -----------------------------------------------------------------------------
@@ -168,6 +253,63 @@ INVITE_TTL_HOURS = env.int("INVITE_TTL_HOURS", default=72)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
 
+# --- Photos and reports -----------------------------------------------------------------
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2560)
+PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=480)
+PHOTO_FORMAT = env("PHOTO_FORMAT", default="jpeg")
+if PHOTO_FORMAT not in ("jpeg", "webp"):
+    raise ImproperlyConfigured("PHOTO_FORMAT must be 'jpeg' or 'webp'.")
+PHOTO_QUALITY = env.int("PHOTO_QUALITY", default=85)
+PHOTO_ORPHAN_HOURS = env.int("PHOTO_ORPHAN_HOURS", default=24)
+REPORT_NUMBER_PREFIX = env("REPORT_NUMBER_PREFIX", default="BH")
+REPORT_MAX_PHOTOS = env.int("REPORT_MAX_PHOTOS", default=9)
+REPORT_DUPLICATE_DAYS = env.int("REPORT_DUPLICATE_DAYS", default=30)
+REPORT_PHOTO_DISTANCE_M = env.float("REPORT_PHOTO_DISTANCE_M", default=500.0)
+
+# --- Workflow, SLA and notifications (gridapp.workflow, gridapp.notifications) -----------
+REPORT_URGENT_SLA_HOURS = env.int("REPORT_URGENT_SLA_HOURS", default=2)
+REPORT_VERIFY_DAYS = env.int("REPORT_VERIFY_DAYS", default=7)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=30)
+NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
+# The mini-program page a subscribe message opens; {report} is the report id.
+WECHAT_MESSAGE_PAGE = env("WECHAT_MESSAGE_PAGE", default="pages/report/detail?id={report}")
+# What a message may carry, by name; each template maps its keywords to these.
+WECHAT_MESSAGE_FIELDS = {"number", "category", "status", "level", "note", "result", "time",
+                         "due", "address", "department"}
+_TEMPLATE_DEFAULT_FIELDS = {
+    "new_report": "character_string1=number,thing2=category,thing3=address,time4=time",
+    "accepted": "character_string1=number,thing2=category,phrase3=status,time4=time",
+    "dispatched": "character_string1=number,thing2=category,time3=due,thing4=note",
+    "resolved": "character_string1=number,thing2=category,thing3=note,time4=time",
+    "closed": "character_string1=number,thing2=category,phrase3=result,time4=time",
+    "overdue": "character_string1=number,thing2=category,time3=due,thing4=department",
+}
+
+
+def wechat_template(kind: str) -> dict:
+    """WECHAT_TEMPLATE_<KIND> (the template id; empty: such messages are given up) and
+    WECHAT_TEMPLATE_<KIND>_FIELDS (`keyword=field,...`, e.g. `thing2=category`)."""
+    name = f"WECHAT_TEMPLATE_{kind.upper()}"
+    fields = env.get_value(f"{name}_FIELDS", cast=dict, default=_TEMPLATE_DEFAULT_FIELDS[kind],
+                           parse_default=True)
+    unknown = set(fields.values()) - WECHAT_MESSAGE_FIELDS
+    if not fields or unknown:
+        raise ImproperlyConfigured(f"{name}_FIELDS maps to unknown fields {sorted(unknown)}; "
+                                   f"known: {sorted(WECHAT_MESSAGE_FIELDS)}.")
+    return {"id": env(name, default=""), "fields": fields}
+
+
+WECHAT_TEMPLATES = {kind: wechat_template(kind) for kind in _TEMPLATE_DEFAULT_FIELDS}
+
+# --- Payroll ----------------------------------------------------------------------------
+# Account numbers in bank files: "masked" (6222********0001) or "full".
+PAYROLL_EXPORT_ACCOUNT_NUMBERS = env("PAYROLL_EXPORT_ACCOUNT_NUMBERS", default="masked")
+if PAYROLL_EXPORT_ACCOUNT_NUMBERS not in ("masked", "full"):
+    raise ImproperlyConfigured("PAYROLL_EXPORT_ACCOUNT_NUMBERS must be 'masked' or 'full'.")
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
@@ -180,6 +322,30 @@ CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "accounts.tasks.purge_idempotency_records",
         "schedule": timedelta(hours=1),
+    },
+    "delete-orphan-photos": {
+        "task": "gridapp.tasks.delete_orphan_photos",
+        "schedule": timedelta(hours=1),
+    },
+    "check-pending-report-content": {
+        "task": "gridapp.tasks.check_pending_report_content",
+        "schedule": timedelta(minutes=10),
+    },
+    "relay-notifications": {  # what the on-commit tasks could not send (broker down)
+        "task": "gridapp.tasks.relay_notifications",
+        "schedule": timedelta(minutes=1),
+    },
+    "supervise-reports": {  # overdue → flag, notify; a second SLA period → escalate
+        "task": "gridapp.tasks.supervise_reports",
+        "schedule": timedelta(minutes=5),
+    },
+    "close-unverified-reports": {
+        "task": "gridapp.tasks.close_unverified_reports",
+        "schedule": timedelta(minutes=30),
+    },
+    "prepare-payroll-drafts": {  # on the 1st: next month's draft for every policy region
+        "task": "payroll.tasks.prepare_next_month_runs",
+        "schedule": crontab(minute=30, hour=1, day_of_month=1),
     },
 }
 

@@ -49,3 +49,6 @@ class InviteAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # leaders create invites through the API
+
+
+from . import report_admin  # noqa: E402,F401  (categories, reports, photos)

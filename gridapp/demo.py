@@ -8,7 +8,7 @@ import datetime as dt
 from accounts.models import StaffRole, User
 from accounts.wechat import dev_openid
 
-from . import geo
+from . import geo, report_demo
 from .models import Department, Grid, GridMembership, LeaderTerm, Region
 
 REGIONS = [  # code, name, level, parent code
@@ -90,6 +90,7 @@ def build() -> None:
     for username in OTHER_USERS:
         demo_user(username)
     _admin()
+    report_demo.build()  # categories
 
 
 def _regions() -> dict[str, Region]:
@@ -121,4 +122,5 @@ def demo_user(username: str) -> User:
 def _admin() -> None:
     admin = User.objects.filter(username="admin").first()
     if admin is None:
-        User.objects.create_superuser("admin", password="admin", display_name="管理员")
+        User.objects.create_superuser("admin", password="admin", display_name="管理员",
+                                  wechat_openid=dev_openid("admin"))

@@ -1,22 +1,28 @@
 """The named world every test starts from: DEMO.md's users, regions and grids.
 
-`world` builds the demo world; `api(username)` is a client signed in as that demo user.
+`world` builds the demo world; `api(username)` is a client signed in as that demo user;
+`wechat_stub` points the real WeChat client at a local stub server.
 Tests that need a real service skip with a reason when it is absent; CI sets
 CI_FORBID_SKIPS=1 after starting every service, and then any skip fails the run.
 """
 
 import os
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
+from pytest_httpserver import HTTPServer
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
+from werkzeug import Request, Response
 
 from accounts.models import User
 from accounts.wechat import reset_client
 from config.demo import build_demo_world
+
+from .wechat_stub_helpers import APP_ID, APP_SECRET
 
 needs_postgres = pytest.mark.skipif(
     not settings.IS_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")
@@ -61,6 +67,37 @@ def api(world) -> Callable[..., APIClient]:
         return c
 
     return client
+
+
+@pytest.fixture
+def wechat_stub(settings, httpserver: HTTPServer) -> Iterator[HTTPServer]:
+    """A local stand-in for api.weixin.qq.com: the real client talks HTTP to
+    pytest-httpserver. Switches the settings to the `api` backend pointed at the stub and
+    returns the server, on which each test registers the answers it needs (helpers in
+    tests/wechat_stub_helpers.py). A request the test did not expect fails the test at
+    teardown."""
+    settings.WECHAT_BACKEND = "api"
+    settings.WECHAT_APP_ID = APP_ID
+    settings.WECHAT_APP_SECRET = APP_SECRET
+    settings.WECHAT_API_BASE = httpserver.url_for("")
+    settings.WECHAT_TIMEOUT = 2.0
+    reset_client()
+    yield httpserver
+    httpserver.check_assertions()
+
+
+@pytest.fixture
+def hanging_handler() -> Iterator[Callable[[Request], Response]]:
+    """A handler that answers only once the test is over, long after the client gave up:
+    WeChat timing out, without a fixed sleep in the test."""
+    released = threading.Event()
+
+    def handler(request: Request) -> Response:
+        released.wait(timeout=10)
+        return Response('{"errcode": 0}', content_type="application/json")
+
+    yield handler
+    released.set()
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:

@@ -88,7 +88,7 @@ def _remember_request_id() -> str:
 def test_a_task_run_inside_a_request_keeps_its_request_id():
     token = request_id_var.set("req-from-view")
     try:
-        assert _remember_request_id.apply().get() == "req-from-view"
+        assert _remember_request_id.apply().result == "req-from-view"
     finally:
         request_id_var.reset(token)
 
@@ -104,4 +104,4 @@ def test_a_published_task_carries_the_request_id_in_its_headers():
 
 
 def test_a_worker_task_without_a_request_gets_its_own_id():
-    assert _remember_request_id.apply().get().startswith("task-")
+    assert _remember_request_id.apply().result.startswith("task-")

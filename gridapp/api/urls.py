@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     *(path(f"memberships/<int:pk>/{action}/",
            views.MembershipDecision.as_view(action=action), name=f"membership-{action}")
       for action in ("approve", "reject", "remove")),
+    path("", include("gridapp.api.report_urls")),
 ]

@@ -1,33 +1,8 @@
-"""Helpers for the WeChat stub server (the fixtures are in conftest.py)."""
+"""Moved to tests/wechat_stub_helpers.py (shared by every test folder); kept so that
+`from .stub import ...` goes on working."""
 
-from pytest_httpserver import HTTPServer
-from werkzeug import Request
-
-APP_ID = "wx-test-app"
-APP_SECRET = "test-secret"
-STABLE_TOKEN = "/cgi-bin/stable_token"
-JSCODE2SESSION = "/sns/jscode2session"
-PHONE = "/wxa/business/getuserphonenumber"
-SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
-MSG_SEC_CHECK = "/wxa/msg_sec_check"
-
-
-def requests_to(server: HTTPServer, path: str) -> list[Request]:
-    """The requests the stub received for `path`, in order."""
-    return [request for request, _response in server.log if request.path == path]
-
-
-def token_fetches(server: HTTPServer) -> list[dict]:
-    """The JSON bodies of every stable_token request, in order."""
-    return [request.get_json() for request in requests_to(server, STABLE_TOKEN)]
-
-
-def expect_token(server: HTTPServer, token: str = "token-1", expires_in: int = 7200) -> None:
-    server.expect_request(STABLE_TOKEN, method="POST").respond_with_json(
-        {"access_token": token, "expires_in": expires_in})
-
-
-def expect_session(server: HTTPServer, code: str, answer: dict) -> None:
-    server.expect_request(JSCODE2SESSION, method="GET", query_string={
-        "appid": APP_ID, "secret": APP_SECRET, "js_code": code,
-        "grant_type": "authorization_code"}).respond_with_json(answer)
+from tests.wechat_stub_helpers import *  # noqa: F401,F403
+from tests.wechat_stub_helpers import (APP_ID, APP_SECRET, JSCODE2SESSION,  # noqa: F401
+                                       MSG_SEC_CHECK, PHONE, STABLE_TOKEN, SUBSCRIBE_SEND,
+                                       expect_session, expect_token, requests_to,
+                                       token_fetches)
