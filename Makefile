@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test services services-stop bench clean
+.PHONY: install run test smoke services services-stop bench clean
 
 install: $(VENV)/.installed
 
@@ -22,6 +22,17 @@ run: install
 test: install
 	$(BIN)/python -m pytest
 
+# The production shape for real: gunicorn, Celery worker and beat, PostgreSQL, Redis,
+# S3 and the WeChat stub (needs `eval "$$(scripts/services.sh start)"` first).
+smoke: install
+	$(BIN)/python -m pytest tests/e2e -m e2e
+
+services:
+	@scripts/services.sh start
+
+services-stop:
+	@scripts/services.sh stop
+
 # Every benchmarks/*.py (not _helpers), each on its own throwaway database; set
 # DATABASE_URL=postgres://... to measure on PostgreSQL. See docs/performance.md.
 bench: install
@@ -30,4 +41,4 @@ bench: install
 	done
 
 clean:
-	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* media .pytest_cache
+	rm -rf $(VENV) db.sqlite3* test_db.*sqlite3* media .pytest_cache .services

@@ -110,6 +110,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, WeChat access token, locks) -------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://gridlink")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # Throttle counters and tokens are not worth failing a request for: see config/cache.py.
+    CACHES["default"]["BACKEND"] = "config.cache.FailOpenRedisCache"
 
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -317,7 +320,11 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 1}
+# A request that commits a change queues its messages after commit: with the broker down
+# it must fail fast (the outbox relay sends them later). kombu would otherwise sleep
+# interval_start (2 s) before its one retry.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 1,
+                                   "interval_start": 0}
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "accounts.tasks.purge_idempotency_records",

@@ -105,3 +105,14 @@ def test_a_published_task_carries_the_request_id_in_its_headers():
 
 def test_a_worker_task_without_a_request_gets_its_own_id():
     assert _remember_request_id.apply().result.startswith("task-")
+
+
+@override_settings(CACHES={"default": {"BACKEND": "config.cache.FailOpenRedisCache",
+                                       "LOCATION": CLOSED_PORT_REDIS}})
+def test_requests_still_work_when_the_shared_cache_is_down(api):
+    from django.core.cache import cache
+
+    assert cache.add("lock", 1) is True  # a lock nobody can hold is granted
+    assert cache.get("anything", "fallback") == "fallback"
+    response = api("leader5").get("/api/v1/grids/locate/?lat=21.4830&lng=109.1130")
+    assert response.status_code == 200 and response.json()["code"] == "HHL-05"
