@@ -323,8 +323,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # A request that commits a change queues its messages after commit: with the broker down
 # it must fail fast (the outbox relay sends them later). kombu would otherwise sleep
 # interval_start (2 s) before its one retry.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2, "max_retries": 1,
-                                   "interval_start": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 2, "socket_connect_timeout": 2,
+                                   "max_retries": 1, "interval_start": 0}
 CELERY_BEAT_SCHEDULE = {
     "purge-idempotency-records": {
         "task": "accounts.tasks.purge_idempotency_records",

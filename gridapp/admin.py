@@ -1,6 +1,14 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from .models import Department, Grid, GridMembership, Invite, LeaderTerm, Region
+
+# The back office is where an administrator sets up a city; it says so in its own name
+# instead of Django's (all three are translated: zh-hans by default).
+admin.site.site_header = _("Grid Link administration")
+admin.site.site_title = _("Grid Link")
+admin.site.index_title = _("Regions, grids, categories, departments and stipends")
 
 
 @admin.register(Region)
@@ -24,8 +32,23 @@ class LeaderTermInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class GridForm(forms.ModelForm):
+    """The boundary is typed in as GeoJSON: say how, since a wrong one is refused."""
+
+    class Meta:
+        model = Grid
+        fields = "__all__"
+        help_texts = {"boundary": _(
+            'A GeoJSON Polygon in GCJ-02 (the datum of Chinese maps): one closed ring of '
+            '[longitude, latitude] positions whose last position repeats the first, e.g. '
+            '{"type": "Polygon", "coordinates": [[[109.112, 21.482], [109.114, 21.482], '
+            '[109.114, 21.484], [109.112, 21.484], [109.112, 21.482]]]}')}
+        widgets = {"boundary": forms.Textarea(attrs={"rows": 6, "cols": 80})}
+
+
 @admin.register(Grid)
 class GridAdmin(admin.ModelAdmin):
+    form = GridForm
     list_display = ["code", "name", "community"]
     list_filter = ["community"]
     search_fields = ["code", "name"]
@@ -52,3 +75,4 @@ class InviteAdmin(admin.ModelAdmin):
 
 
 from . import report_admin  # noqa: E402,F401  (categories, reports, photos)
+from . import workflow_admin  # noqa: E402,F401  (responsibility, notifications)

@@ -174,8 +174,8 @@ def relay_pending(*, limit: int = 1000) -> dict[str, int]:
     """Send what is due, up to `limit` rows: messages whose task never reached the broker,
     retries that are due, rows of a sender that died mid-way. Counts by outcome."""
     counts: Counter[str] = Counter()
-    while sum(counts.values()) < limit:
-        ids = claim(Notification.objects.all(), limit=min(RELAY_BATCH, limit - sum(counts.values())))
+    while (room := limit - sum(counts.values())) > 0:
+        ids = claim(Notification.objects.all(), limit=min(RELAY_BATCH, room))
         if not ids:
             break
         for row in Notification.objects.filter(pk__in=ids).select_related("recipient"):

@@ -1,9 +1,10 @@
 """The report lifecycle of ARCHITECTURE.md ("whistle and report"): one function per
 transition, the rules of who may do what, the SLA clock and supervision (督办).
 
-    submitted ─accept─> accepted ─dispatch─> dispatched ─start─> in_progress ─resolve─> resolved ─verify─> closed
-    submitted ─reject─> rejected · submitted ─merge─> duplicate · dispatched ─return─> accepted
-    resolved ─reopen─> dispatched · accepted/dispatched/in_progress ─escalate─> submitted at level + 1
+    submitted ─accept─> accepted ─dispatch─> dispatched ─start─> in_progress
+    in_progress ─resolve─> resolved ─verify─> closed      resolved ─reopen─> dispatched
+    submitted ─reject─> rejected    submitted ─merge─> duplicate    dispatched ─return─> accepted
+    accepted | dispatched | in_progress ─escalate─> submitted at the next level
 
 Every transition is race-safe the healthchecks way: a conditional `UPDATE ... WHERE
 status = <the status we read> AND level = ... AND department = ...` whose row count says
@@ -18,7 +19,6 @@ level's report *takes it over*: the report moves to the actor's level, so that t
 level, which never touches a higher one's report, cannot act on it any more.
 """
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -38,8 +38,6 @@ from . import notifications
 from .models import (Category, Department, Photo, Region, Report, ReportEvent, ReportLevel,
                      Responsibility)
 from .report_services import PhotoInvalid
-
-log = logging.getLogger(__name__)
 
 S = Report.Status
 A = ReportEvent.Action
@@ -516,10 +514,10 @@ def _escalate_overdue(report: Report, now: datetime) -> bool:
 
 
 def _close_unverified(report: Report, now: datetime) -> bool:
+    note = _("Closed automatically: not verified within %(days)s days.") % {
+        "days": settings.REPORT_VERIFY_DAYS}
     try:
-        _commit(report, Step(A.CLOSE, str(_("Closed automatically: not verified within "
-                                            "%(days)s days.") % {"days": settings.REPORT_VERIFY_DAYS})),
-                actor=None, now=now)
+        _commit(report, Step(A.CLOSE, str(note)), actor=None, now=now)
     except InvalidTransition:
         return False  # verified or reopened meanwhile
     return True

@@ -239,7 +239,8 @@ def test_escalating_at_city_level_is_409(api, user):
 def test_actions_that_need_a_reason_refuse_a_blank_note(api, user, action):
     state = {"escalate": "accepted", "return": "dispatched", "reject": "submitted",
              "reopen": "resolved"}[action]
-    actor = {"return": "handler-lighting", "reopen": "resident1"}.get(action, "dispatcher-community")
+    actor = {"return": "handler-lighting", "reopen": "resident1"}.get(action,
+                                                                     "dispatcher-community")
     report = report_in(state, reporter=user("resident1"), department=lighting())
     for body in ({}, {"note": "  "}):
         response = act(api(actor), report.pk, action, **body)
@@ -477,3 +478,37 @@ def test_a_detail_costs_the_same_queries_after_any_number_of_transitions(
 def _iso(moment) -> str:
     from rest_framework.fields import DateTimeField
     return DateTimeField().to_representation(moment)
+
+
+# A list read: the JWT user (1), dispatcher-city's roles (3), the page count (1), the page
+# with category, grid, reporter and both departments joined (1), its photos (1). The
+# workflow fields (traffic light, rating, actions) are computed from what is loaded: the
+# same for 1 report as for 30 in every state.
+@pytest.mark.parametrize("count", [1, 30])
+def test_a_list_of_reports_in_every_state_costs_the_same_queries(
+        api, user, django_assert_num_queries, count):
+    statuses = ["submitted", "accepted", "dispatched", "in_progress", "resolved", "closed"]
+    for i in range(count):
+        report_in(statuses[i % len(statuses)], reporter=user("resident1"), department=lighting(),
+                  suggested_department=lighting(), rating=5 if i % 6 == 5 else None)
+    client = api("dispatcher-city")
+    with django_assert_num_queries(1 + 3 + 3):
+        response = client.get("/api/v1/reports/?limit=100")
+    assert len(response.json()["results"]) == count
+
+
+# --- the demo world -------------------------------------------------------------------------
+
+
+def test_the_demo_world_has_demos_responsibility_rows_and_building_it_twice_changes_nothing(world):
+    from config.demo import build_demo_world
+
+    build_demo_world()
+    rows = set(Responsibility.objects.values_list("category__code", "region__name",
+                                                  "department__name"))
+    assert rows == {
+        ("streetlight", "北海市", "北海市照明管理处"),
+        ("clutter", "东街街道", "东街街道综合执法中队"),
+        ("flying-wire", "东街街道", "东街街道综合执法中队"),
+        ("illegal-building", "东街街道", "东街街道综合执法中队"),
+    }

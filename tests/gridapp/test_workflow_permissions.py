@@ -20,7 +20,7 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from accounts.models import User
-from gridapp.models import Report
+from gridapp.models import Department, Report
 
 from .test_photos_support import _fast_password_hashing, media, uploaded_photo_id
 from .workflow_support import LEVELS, act, lighting, report_in, snapshot
@@ -111,7 +111,6 @@ def scenarios() -> list[tuple[str, Case]]:
 
 
 def make(action: str, case: Case) -> Report:
-    from gridapp.models import Department
     department = Department.objects.get(code=case.department) if case.department else None
     return report_in(START_STATUS[action], reporter=User.objects.get(username=case.reporter),
                      level=case.level, department=department, grid_code=case.grid,

@@ -84,3 +84,14 @@ def add_term(community) -> Callable[..., LeaderTerm]:
         return LeaderTerm.objects.create(grid=grid, user=leader, start_date=start, end_date=end)
 
     return add
+
+
+@pytest.fixture
+def in_english(client):
+    """For tests that read a message's words: run them, and the test client, in English
+    (the default language is zh-hans)."""
+    from django.utils import translation
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield

@@ -89,7 +89,7 @@ def test_an_adjustment_needs_a_real_amount(api, user, amount, code):
     assert (response.status_code, response.json()["code"]) == (400, code)
 
 
-def test_the_service_refuses_an_amount_finer_than_a_fen(user):
+def test_the_service_refuses_an_amount_finer_than_a_fen(user, in_english):
     with pytest.raises(DomainError, match="two decimal places"):
         services.create_adjustment(leader=user("leader1"), period=NOV, amount=Decimal("0.001"),
                                    reason="r", actor=user("finance1"))

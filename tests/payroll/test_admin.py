@@ -48,7 +48,7 @@ def test_a_run_page_shows_its_lines_and_history(client, user, approved_run):
     assert "leader9old" in text and "150.00" in text and "2700.00" in text
 
 
-def test_the_preparer_cannot_approve_in_the_admin_either(client, user, region):
+def test_the_preparer_cannot_approve_in_the_admin_either(client, user, region, in_english):
     run = services.create_run(period=NOV, region=region(HHL), actor=user("admin"))
     services.submit_run(run, actor=user("admin"))
     client.force_login(user("admin"))
@@ -85,7 +85,7 @@ def test_the_admin_shows_finance_staff_only_their_regions_runs(client, staff, ma
 
 
 def test_a_policy_cannot_be_added_in_the_admin_for_an_approved_month(client, user,
-                                                                     approved_run, region):
+                                                                     approved_run, region, in_english):
     client.force_login(user("admin"))
     form = {"region": region(CITY).pk, "effective_from": "2026-11-01",
             "monthly_amount": "500.00", "withholding_percent": "0", "proration": "calendar_days"}

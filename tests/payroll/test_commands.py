@@ -97,7 +97,7 @@ def test_generate_payroll_run_shows_a_progress_bar(world):
     assert (run.prepared_by, run.events.last().action) == (None, "regenerated")
 
 
-def test_generate_payroll_run_explains_what_is_wrong(world):
+def test_generate_payroll_run_explains_what_is_wrong(world, in_english):
     with pytest.raises(CommandError, match="YYYY-MM"):
         call_command("generate_payroll_run", period="11/2026", region=HHL)
     with pytest.raises(CommandError, match="No region"):
