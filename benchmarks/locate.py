@@ -18,26 +18,18 @@ import argparse
 import os
 import platform
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit, urlunsplit
 
 if TYPE_CHECKING:
     from gridapp.models import Region
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
 
 BENCH_DB_NAME = "gridlink_bench_locate"
-POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "psql://")
 LAT0, LNG0 = 21.40, 109.00  # the generated city's south-west corner (Beihai, GCJ-02)
 CELL = 0.002  # degrees, the side of a grid (about 200 m), as in the demo world
 
@@ -50,53 +42,6 @@ def parse_args() -> argparse.Namespace:
                         help="points timed for the linear scan (it is slow)")
     parser.add_argument("--seed", type=int, default=20260101)
     return parser.parse_args()
-
-
-# --- A throwaway database, chosen before Django reads its settings ---------------------
-
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    """The URL of a database of our own, removed afterwards."""
-    given = os.environ.get("DATABASE_URL", "")
-    if given.startswith(POSTGRES_SCHEMES):
-        with _postgres_database(given) as url:
-            yield url
-    else:
-        folder = tempfile.mkdtemp(prefix="gridlink-bench-")
-        try:
-            yield f"sqlite:///{folder}/bench.sqlite3"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def _postgres_database(given: str) -> Iterator[str]:
-    import psycopg
-
-    parts = urlsplit(given)  # the server and credentials; the database name is ours
-    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{BENCH_DB_NAME}"))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CACHE_URL"] = "locmemcache://gridlink-bench"  # not a shared Redis
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 # --- The generated city --------------------------------------------------------------
@@ -242,8 +187,8 @@ def database_name() -> str:
 
 def main() -> None:
     args, started = parse_args(), time.perf_counter()
-    with throwaway_database() as url:
-        setup_django(url)
+    with throwaway_database(BENCH_DB_NAME) as url:
+        setup_django(url, BENCH_DB_NAME)
         result = run(args)
         report(args, result, time.perf_counter() - started)
 

@@ -25,23 +25,15 @@ import argparse
 import datetime as dt
 import os
 import platform
-import shutil
 import statistics
-import sys
-import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
 
 BENCH_DB_NAME = "gridlink_bench_payroll"
-POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "psql://")
 CITY = "450500000000"
 NOV = dt.date(2026, 11, 1)
 JAN = dt.date(2026, 1, 1)
@@ -55,52 +47,6 @@ def parse_args() -> argparse.Namespace:
                         help="leaders in the city (a multiple of 1,000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each")
     return parser.parse_args()
-
-
-# --- A throwaway database, chosen before Django reads its settings ---------------------
-
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    given = os.environ.get("DATABASE_URL", "")
-    if given.startswith(POSTGRES_SCHEMES):
-        with _postgres_database(given) as url:
-            yield url
-    else:
-        folder = tempfile.mkdtemp(prefix="gridlink-bench-payroll-")
-        try:
-            yield f"sqlite:///{folder}/bench.sqlite3"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def _postgres_database(given: str) -> Iterator[str]:
-    import psycopg
-
-    parts = urlsplit(given)
-    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{BENCH_DB_NAME}"))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CACHE_URL"] = "locmemcache://gridlink-bench-payroll"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
 
 
 # --- The generated city --------------------------------------------------------------
@@ -252,8 +198,8 @@ def peak_memory(call: Callable[[], object]) -> int:
 
 def main() -> None:
     args, started = parse_args(), time.perf_counter()
-    with throwaway_database() as url:
-        setup_django(url)
+    with throwaway_database(BENCH_DB_NAME) as url:
+        setup_django(url, BENCH_DB_NAME)
         from django.core.management import call_command
         from django.test.utils import override_settings
 

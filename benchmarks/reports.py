@@ -25,22 +25,14 @@ import argparse
 import os
 import platform
 import random
-import shutil
 import statistics
-import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
 
 BENCH_DB_NAME = "gridlink_bench_reports"
-POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "psql://")
 LAT0, LNG0 = 21.40, 109.05  # south-west corner of the generated city (GCJ-02)
 SPAN_LAT, SPAN_LNG = 0.18, 0.193  # about 20 km × 20 km at this latitude
 
@@ -52,53 +44,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--pages", type=int, default=40, help="first pages timed")
     parser.add_argument("--seed", type=int, default=20261126)
     return parser.parse_args()
-
-
-@contextmanager
-def throwaway_database() -> Iterator[str]:
-    given = os.environ.get("DATABASE_URL", "")
-    if given.startswith(POSTGRES_SCHEMES):
-        with _postgres_database(given) as url:
-            yield url
-    else:
-        folder = tempfile.mkdtemp(prefix="gridlink-bench-reports-")
-        try:
-            yield f"sqlite:///{folder}/bench.sqlite3"
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def _postgres_database(given: str) -> Iterator[str]:
-    import psycopg
-
-    parts = urlsplit(given)
-    admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{BENCH_DB_NAME}"')
-    try:
-        yield urlunsplit(parts._replace(path=f"/{BENCH_DB_NAME}"))
-    finally:
-        from django.db import connections
-
-        connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB_NAME}" WITH (FORCE)')
-
-
-def setup_django(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["CACHE_URL"] = "locmemcache://gridlink-bench-reports"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-    from config.demo import build_demo_world
-
-    build_demo_world()
 
 
 def build_reports(count: int, rng: random.Random) -> None:
@@ -187,8 +132,11 @@ def timed(fn: Callable[[], object]) -> float:
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
-    with throwaway_database() as url:
-        setup_django(url)
+    with throwaway_database(BENCH_DB_NAME) as url:
+        setup_django(url, BENCH_DB_NAME)
+        from config.demo import build_demo_world
+
+        build_demo_world()
         from django.conf import settings
         from rest_framework.test import APIClient
         from rest_framework_simplejwt.tokens import RefreshToken
