@@ -196,13 +196,14 @@ def current_terms_q(on: dt.date, prefix: str = "") -> Q:
 class Invite(models.Model):
     """An expiring, single-use code a leader shares to let someone join their grid."""
 
-    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="invites")
-    code = models.CharField(max_length=32, unique=True)
+    grid = models.ForeignKey(Grid, on_delete=models.CASCADE, related_name="invites",
+                             verbose_name=_("grid"))
+    code = models.CharField(_("invite code"), max_length=32, unique=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("invite")
@@ -237,11 +238,12 @@ class GridMembership(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices,
                               default=Status.PENDING)
     invite = models.ForeignKey(Invite, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="+")
+                               related_name="+", verbose_name=_("invite"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   null=True, blank=True, related_name="+")
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
 
     class Meta:
         verbose_name = _("grid membership")
