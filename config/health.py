@@ -7,6 +7,7 @@ are unauthenticated and fast: each dependency gets one short call.
 
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.core.cache import cache
@@ -52,14 +53,25 @@ CHECKS: dict[str, Callable[[], None]] = {
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    results: dict[str, str] = {}
-    for name, check in CHECKS.items():
-        try:
-            check()
-            results[name] = "ok"
-        except Exception as exc:  # any failure means "not ready", whatever its kind
-            log.warning("readiness check %s failed: %s", name, type(exc).__name__)
-            results[name] = "down"
+    """Every dependency is probed at once, and one that has not answered within
+    PROBE_TIMEOUT counts as down: the probe itself never hangs the load balancer."""
+    pool = ThreadPoolExecutor(max_workers=len(CHECKS), thread_name_prefix="readyz")
+    futures = {name: pool.submit(_probe, name, check) for name, check in CHECKS.items()}
+    done, _pending = wait(futures.values(), timeout=PROBE_TIMEOUT)
+    pool.shutdown(wait=False, cancel_futures=True)
+    results = {name: future.result() if future in done else "down"
+               for name, future in futures.items()}
     down = [name for name, state in results.items() if state != "ok"]
     body = {"status": "unavailable" if down else "ok", "checks": results, "down": down}
     return JsonResponse(body, status=503 if down else 200)
+
+
+def _probe(name: str, check: Callable[[], None]) -> str:
+    try:
+        check()
+        return "ok"
+    except Exception as exc:  # any failure means "not ready", whatever its kind
+        log.warning("readiness check %s failed: %s", name, type(exc).__name__)
+        return "down"
+    finally:
+        connection.close()  # this thread's own database connection

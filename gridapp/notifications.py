@@ -262,6 +262,5 @@ def _finish(row: Notification, status: str, *, error: str = "",
             errcode: int | None = None) -> Outcome:
     Notification.objects.filter(pk=row.pk, status=Notification.Status.PENDING).update(
         status=status, finished_at=timezone.now(), last_error=error[:255], errcode=errcode)
-    if status != Notification.Status.SENT:
-        log.info("notification %s %s: %s", row.pk, status, error)
+    log.info("notification %s %s%s", row.pk, status, f": {error}" if error else "")
     return Outcome(status)

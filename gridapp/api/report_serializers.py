@@ -303,3 +303,16 @@ class MapReportsQuerySerializer(serializers.Serializer):
 
 class MapGridsQuerySerializer(serializers.Serializer):
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False)
+
+
+class ReportCreatedSerializer(ReportDetailSerializer):
+    """The 201 of `POST /reports/`: the report, plus the open reports it may duplicate."""
+
+    possible_duplicates = serializers.SerializerMethodField()
+
+    class Meta(ReportDetailSerializer.Meta):
+        fields = [*ReportDetailSerializer.Meta.fields, "possible_duplicates"]
+
+    @extend_schema_field(DuplicateSerializer(many=True))
+    def get_possible_duplicates(self, report: Report) -> list[dict]:
+        return DuplicateSerializer(self.context["possible_duplicates"], many=True).data

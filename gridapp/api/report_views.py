@@ -4,7 +4,7 @@ reports"). Thin: parse, authorize, call one service or selector, serialize."""
 from django.db.models import Count, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
@@ -94,9 +94,7 @@ class ReportListCreate(generics.ListAPIView):
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=s.ReportCreateSerializer, responses={201: inline_serializer(
-        "ReportCreated", {"report": s.ReportDetailSerializer(),
-                          "possible_duplicates": s.DuplicateSerializer(many=True)})})
+    @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportCreatedSerializer})
     def post(self, request: Request) -> Response:
         body = s.ReportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -110,10 +108,10 @@ class ReportListCreate(generics.ListAPIView):
         submitted = report_services.submit_report(actor=request.user, content_check=verdict,
                                                   **data)
         report = report_selectors.with_details(Report.objects.filter(pk=submitted.report.pk)).get()
-        body = s.ReportDetailSerializer(report, context=self.get_serializer_context()).data
-        body["possible_duplicates"] = s.DuplicateSerializer(
-            submitted.possible_duplicates, many=True).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        context = {**self.get_serializer_context(),
+                   "possible_duplicates": submitted.possible_duplicates}
+        return Response(s.ReportCreatedSerializer(report, context=context).data,
+                        status=status.HTTP_201_CREATED)
 
 
 def _screen(request: Request, text: str) -> str:

@@ -182,7 +182,8 @@ def running_stack(*, gunicorn_workers: int = 2, url_expire: int = 3600,
                            capture_output=True)
         web_port = free_port()
         processes["gunicorn"] = _spawn(
-            [str(BIN / "gunicorn"), "config.wsgi", "--workers", str(gunicorn_workers),
+            [str(BIN / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi",
+             "--workers", str(gunicorn_workers),
              "--bind", f"127.0.0.1:{web_port}", "--timeout", "30", "--graceful-timeout", "5"],
             env, workdir / "gunicorn.log")
         processes["worker"] = _spawn(

@@ -45,14 +45,24 @@ def login(stack, username: str) -> requests.Session:
 
 
 def file_report(stack, session: requests.Session, category: str, photo_ids: list[int],
-                text: str) -> dict:
+                text: str, timeout: float = 10) -> dict:
     key = uuid.uuid4().hex
     body = {"category": category, "description": text, "photo_ids": photo_ids, **HHL05}
-    first, retry = (session.post(stack.url("/api/v1/reports/"), timeout=10, json=body,
+    first, retry = (session.post(stack.url("/api/v1/reports/"), timeout=timeout, json=body,
                                  headers={"Idempotency-Key": key}) for _ in range(2))
     assert first.status_code == 201, first.text
     assert retry.status_code == 201 and retry.json()["id"] == first.json()["id"]
     return first.json()
+
+
+def json_lines(log: Path) -> list[dict]:
+    lines = []
+    for line in log.read_text(errors="replace").splitlines():
+        try:
+            lines.append(json.loads(line))
+        except ValueError:
+            continue  # a library's own plain print
+    return lines
 
 
 def messages_to(stack, openid: str) -> list[dict]:
@@ -92,13 +102,20 @@ def test_a_day_in_production(stack):
     wait_for(lambda: messages_to(stack, "dev-openid-handler-lighting"), timeout=60,
              what="the dispatch notification at the WeChat stub\n" + stack.logs())
 
+    # ...and logs it as JSON under the id of the request that dispatched it.
+    request_id = response.headers["X-Request-ID"]
+    wait_for(lambda: any(line.get("request_id") == request_id and "sent" in line["message"]
+                         for line in json_lines(stack.logdir / "worker.log")),
+             timeout=30, what=f"a worker log line with request id {request_id}\n" + stack.logs())
+
 
 def test_a_report_filed_while_redis_is_down_is_stored_and_its_notification_sent_later(stack):
     resident = login(stack, "resident2")
     stack.redis.stop()
     try:
-        # The request must neither fail nor hang: `timeout` bounds it.
-        report = file_report(stack, resident, "flying-wire", [], "楼道里有人飞线充电")
+        # The request must neither fail nor hang: the 5-second timeout bounds it.
+        report = file_report(stack, resident, "flying-wire", [], "楼道里有人飞线充电",
+                             timeout=5)
     finally:
         stack.redis.start()
     assert report["status"] == "submitted"

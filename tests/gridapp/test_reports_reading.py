@@ -188,3 +188,17 @@ def test_a_detail_costs_the_same_queries_whatever_its_photos_and_events(
     assert response.status_code == 200
     assert len(response.json()["photos"]["before"]) == photos
     assert len(response.json()["timeline"]) == photos + 1
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_a_handlers_list_costs_the_same_queries_for_1_and_50_reports(
+        api, world, user, django_assert_num_queries, count):
+    # The JWT user (1); roles (staff roles with their departments, leader terms,
+    # memberships: 3); the page count, the page and its photos (3).
+    lighting = Department.objects.get(code="bh-lighting")
+    make_reports(count, reporter=user("resident1"), photos=2,
+                 status=Report.Status.DISPATCHED, department=lighting)
+    client = api("handler-lighting")
+    with django_assert_num_queries(1 + 3 + 3):
+        response = client.get("/api/v1/reports/?limit=100")
+    assert len(response.json()["results"]) == count
