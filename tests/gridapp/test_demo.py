@@ -1,5 +1,10 @@
-from config.demo import build_demo_world
-from gridapp.models import Grid, GridMembership, LeaderTerm, Region
+from django.apps import apps
+from django.core.management import call_command
+
+from accounts.models import StaffRole, User
+from gridapp.models import Category, Department, Grid, GridMembership, LeaderTerm, Region
+
+OUR_APPS = ("accounts", "gridapp", "payroll")
 
 
 def test_seed_demo_builds_the_world_of_demo_md(world):
@@ -13,7 +18,37 @@ def test_seed_demo_builds_the_world_of_demo_md(world):
     assert GridMembership.objects.filter(grid=hhl05, status="active").count() == 2
 
 
-def test_seed_demo_twice_changes_nothing(world):
-    counts = [m.objects.count() for m in (Region, Grid, LeaderTerm, GridMembership)]
-    build_demo_world()
-    assert [m.objects.count() for m in (Region, Grid, LeaderTerm, GridMembership)] == counts
+def test_every_demo_user_of_demo_md_exists_with_their_scope(world):
+    names = {"newcomer", "resident1", "resident2", "resident3", "leader9old", "leader9",
+             *(f"leader{k}" for k in range(1, 12) if k != 9), "finance1", "finance2",
+             "dispatcher-community", "dispatcher-street", "dispatcher-district",
+             "dispatcher-city", "handler-lighting", "handler-enforcement"}
+    assert names <= set(User.objects.values_list("username", flat=True))
+    scopes = {(s.user.username, s.role, (s.region or s.department).name)
+              for s in StaffRole.objects.select_related("user", "region", "department")}
+    assert scopes == {
+        ("dispatcher-community", "dispatcher", "黄海路社区"),
+        ("dispatcher-street", "dispatcher", "东街街道"),
+        ("dispatcher-district", "dispatcher", "海城区"),
+        ("dispatcher-city", "dispatcher", "北海市"),
+        ("handler-lighting", "handler", "北海市照明管理处"),
+        ("handler-enforcement", "handler", "东街街道综合执法中队"),
+        ("finance1", "finance", "北海市"), ("finance2", "finance", "北海市"),
+    }
+    assert set(Department.objects.values_list("name", flat=True)) >= {
+        "北海市照明管理处", "东街街道综合执法中队"}
+    assert set(Category.objects.values_list("code", flat=True)) >= {
+        "streetlight", "clutter", "flying-wire", "illegal-building", "other"}
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of every model of ours, field by field."""
+    return {model._meta.label: list(model.objects.order_by("pk").values())
+            for app in OUR_APPS for model in apps.get_app_config(app).get_models()}
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first

@@ -417,3 +417,16 @@ def test_a_leader_term_that_has_not_started_gives_no_right_to_invite(api, user):
         response = api("leader5").post(f"/api/v1/grids/{grid_id('HHL-05')}/invites/",
                                        format="json")
     assert error(response, 404) == "not_found"
+
+
+@pytest.mark.parametrize(("username", "status", "code"), [
+    ("leader1", 404, "not_found"),
+    ("leader10", 404, "not_found"),
+    ("resident1", 403, "permission_denied"),  # sees their own membership, may not remove it
+    ("resident2", 404, "not_found"),  # a neighbour in the same grid
+    ("dispatcher-community", 403, "permission_denied"),
+])
+def test_only_the_grids_leader_removes_a_member(api, user, username, status, code):
+    membership = GridMembership.objects.get(user=user("resident1"), grid__code="HHL-05")
+    assert error(decide(api, username, membership.pk, "remove"), status) == code
+    assert GridMembership.objects.get(pk=membership.pk).status == "active"
