@@ -34,11 +34,17 @@ services-stop:
 	@scripts/services.sh stop
 
 # Every benchmarks/*.py (not _helpers), each on its own throwaway database; set
-# DATABASE_URL=postgres://... to measure on PostgreSQL. See docs/performance.md.
-bench: install
+# DATABASE_URL=postgres://... to measure on PostgreSQL. load.py needs the services
+# (eval "$$(scripts/services.sh start)") and says so otherwise. See docs/performance.md.
+bench: install $(VENV)/.installed-bench
 	@for script in benchmarks/[!_]*.py; do \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \
 	done
+
+# The load generator (locust), psutil and py-spy: only the benchmarks need them.
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/pip install -q -c constraints.txt -e ".[test,bench]"
+	touch $@
 
 clean:
 	rm -rf $(VENV) db.sqlite3* test_db.*sqlite3* media .pytest_cache .services

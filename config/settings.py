@@ -176,7 +176,8 @@ STORAGE_BACKEND = env("STORAGE_BACKEND", default="local")
 if STORAGE_BACKEND not in ("local", "s3"):
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'.")
 STORAGES = {
-    "default": ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options()}
+    # django-storages' S3 storage, reusing signed URLs for half their life (config/storage.py)
+    "default": ({"BACKEND": "config.storage.S3Storage", "OPTIONS": s3_storage_options()}
                 if STORAGE_BACKEND == "s3"
                 else {"BACKEND": "django.core.files.storage.FileSystemStorage"}),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

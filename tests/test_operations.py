@@ -116,3 +116,40 @@ def test_requests_still_work_when_the_shared_cache_is_down(api):
     assert cache.get("anything", "fallback") == "fallback"
     response = api("leader5").get("/api/v1/grids/locate/?lat=21.4830&lng=109.1130")
     assert response.status_code == 200 and response.json()["code"] == "HHL-05"
+
+
+def test_ping_answers_a_constant_through_authentication_and_the_user_query(
+        api, django_assert_num_queries):
+    client = api("resident1")
+    with django_assert_num_queries(1):  # JWT authentication loads the user, nothing else
+        response = client.get("/api/v1/ping")
+    assert response.status_code == 200 and response.json() == {"pong": True}
+    assert api().get("/api/v1/ping").status_code == 401
+
+
+def test_readyz_names_the_storage_when_it_is_down(client, db, monkeypatch):
+    from django.core.files.storage import default_storage
+
+    def unreachable(name):
+        raise ConnectionError("object store unreachable")
+
+    monkeypatch.setattr(default_storage, "exists", unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["down"] == ["storage"]
+
+
+def test_readyz_counts_a_dependency_that_does_not_answer_as_down(client, db, monkeypatch):
+    import threading
+
+    from config import health
+
+    released = threading.Event()
+    monkeypatch.setattr(health, "PROBE_TIMEOUT", 0.2)
+    monkeypatch.setitem(health.CHECKS, "storage", lambda: released.wait(5))
+    try:
+        response = client.get("/readyz")
+    finally:
+        released.set()
+    assert response.status_code == 503
+    assert response.json()["down"] == ["storage"]

@@ -182,7 +182,7 @@ def s3_storage(settings, monkeypatch, moto_endpoint):
                           aws_access_key_id="test-key", aws_secret_access_key="test-secret")
     client.create_bucket(Bucket=BUCKET)
     settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": s3_storage_options()}}
+        "BACKEND": "config.storage.S3Storage", "OPTIONS": s3_storage_options()}}
     yield client
     for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
         client.delete_object(Bucket=BUCKET, Key=item["Key"])
