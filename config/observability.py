@@ -65,6 +65,27 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def logging_config(log_format: str, level: str, loggers: list[str] | None = None) -> dict:
+    """The dictConfig of every process (web, worker, beat, gunicorn): one console handler
+    in `log_format` ("json" or "text"), with the request id, on the root logger unless
+    `loggers` names others."""
+    handler = {"handlers": ["console"], "level": level}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+        "formatters": {
+            "json": {"()": "config.observability.JsonFormatter"},
+            "text": {"()": "config.observability.TextFormatter",
+                     "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": log_format,
+                                 "filters": ["request_id"]}},
+        **({"loggers": {name: {**handler, "propagate": False} for name in loggers}}
+           if loggers else {"root": handler}),
+    }
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return mask_personal_data(super().format(record))

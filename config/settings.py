@@ -14,6 +14,8 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.observability import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 class Env(environ.Env):
@@ -373,16 +375,4 @@ if not DEBUG:
 LOG_FORMAT = env("LOG_FORMAT", default="text" if DEBUG else "json")
 if LOG_FORMAT not in ("text", "json"):
     raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
-    "formatters": {
-        "json": {"()": "config.observability.JsonFormatter"},
-        "text": {"()": "config.observability.TextFormatter",
-                 "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-    },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
-                             "filters": ["request_id"]}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))

@@ -1,6 +1,5 @@
 """Input and output shapes of the photo, category, report and map endpoints (API.md)."""
 
-import math
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +10,7 @@ from accounts.api.serializers import UserBriefSerializer
 from gridapp import geo, workflow
 from gridapp.models import Category, Grid, Photo, Region, Report, ReportEvent, ReportLevel
 from gridapp.report_selectors import ReportFilter
+from .serializers import FiniteFloatField, PointFields
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -59,31 +59,12 @@ class CategoryField(serializers.RelatedField):
         return category.pk
 
 
-class Degrees(serializers.FloatField):
-    """A float that is a number: DRF lets "NaN" and "inf" through, and NaN passes every
-    range check."""
-
-    def to_internal_value(self, data) -> float:
-        value = super().to_internal_value(data)
-        if not math.isfinite(value):
-            self.fail("invalid")
-        return value
-
-
-class PointFields(serializers.Serializer):
-    """lat/lng in degrees with their datum, GCJ-02 unless `coord_type` says otherwise."""
-
-    lat = Degrees(min_value=-90, max_value=90)
-    lng = Degrees(min_value=-180, max_value=180)
-    coord_type = serializers.ChoiceField(choices=geo.COORD_TYPES, default=geo.GCJ02)
-
-
 class PhotoUploadSerializer(PointFields):
     """`wx.uploadFile`'s multipart form: the file plus optional string fields."""
 
     file = serializers.FileField(allow_empty_file=True)
-    lat = Degrees(min_value=-90, max_value=90, required=False)
-    lng = Degrees(min_value=-180, max_value=180, required=False)
+    lat = FiniteFloatField(min_value=-90, max_value=90, required=False)
+    lng = FiniteFloatField(min_value=-180, max_value=180, required=False)
 
     def validate(self, attrs: dict) -> dict:
         if ("lat" in attrs) != ("lng" in attrs):

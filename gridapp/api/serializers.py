@@ -52,12 +52,16 @@ class FiniteFloatField(serializers.FloatField):
         return value
 
 
-class PointQuerySerializer(serializers.Serializer):
+class PointFields(serializers.Serializer):
     """A point as API.md takes it: lat/lng in degrees, GCJ-02 unless `coord_type` says."""
 
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lng = FiniteFloatField(min_value=-180, max_value=180)
     coord_type = serializers.ChoiceField(choices=geo.COORD_TYPES, default=geo.GCJ02)
+
+
+class PointQuerySerializer(PointFields):
+    """A point in a query string, converted to GCJ-02."""
 
     def validate(self, attrs: dict) -> dict:
         attrs["lat"], attrs["lng"] = geo.to_gcj02(attrs["lat"], attrs["lng"], attrs["coord_type"])
