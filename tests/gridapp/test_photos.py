@@ -350,3 +350,13 @@ def test_the_s3_client_sends_checksums_only_where_required(monkeypatch):
     assert config.response_checksum_validation == "when_required"
     assert options["default_acl"] == "private" and options["custom_domain"] is None
     assert options["querystring_auth"] is True
+
+
+def test_photo_uploads_are_throttled_per_user(api, monkeypatch):
+    from gridapp.api.report_views import CreateThrottle
+    monkeypatch.setattr(CreateThrottle, "THROTTLE_RATES", {"report": "9/min", "upload": "2/min"})
+    client = api("resident1")
+    statuses = [upload(client, jpeg_bytes()).status_code for _i in range(3)]
+    assert statuses == [201, 201, 429]
+    assert upload(api("resident2"), jpeg_bytes()).status_code == 201  # per user
+    assert Photo.objects.filter(owner__username="resident1").count() == 2
