@@ -4,9 +4,8 @@ import pytest
 
 from gridapp.models import Region, Report
 
-from .test_photos_support import HHL05_POINT, _fast_password_hashing, make_reports
+from .test_photos_support import HHL05_POINT, make_reports
 
-__all__ = ["_fast_password_hashing"]  # fixture
 
 HPL01_POINT = (21.4810, 109.1170)
 

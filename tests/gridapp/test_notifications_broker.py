@@ -27,10 +27,9 @@ from gridapp.tasks import relay_notifications
 from tests.wechat_stub_helpers import (MSG_SEC_CHECK, expect_subscribe_messages, expect_token,
                                        subscribe_messages)
 
-from .test_photos_support import _fast_password_hashing
 from .workflow_support import act, ok, submit, templates
 
-__all__ = ["_fast_password_hashing", "templates"]  # fixtures
+__all__ = ["templates"]  # fixtures
 
 pytestmark = [pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("templates")]

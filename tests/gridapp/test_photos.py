@@ -16,12 +16,12 @@ from gridapp import photos
 from gridapp.models import Photo
 from gridapp.report_services import delete_orphan_photos
 
-from .test_photos_support import (BUCKET, HHL05_POINT, _fast_password_hashing, animated_gif,
+from .test_photos_support import (BUCKET, HHL05_POINT, animated_gif,
                                   animated_webp, camera_exif, image_bytes, image_file,
                                   jpeg_bytes, media, moto_endpoint, png_16bit, png_declaring,
                                   s3_storage, upload, uploaded_photo_id)
 
-__all__ = ["_fast_password_hashing", "media", "moto_endpoint", "s3_storage"]  # fixtures
+__all__ = ["media", "moto_endpoint", "s3_storage"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("media")
 

@@ -188,12 +188,6 @@ def s3_storage(settings, monkeypatch, moto_endpoint):
         client.delete_object(Bucket=BUCKET, Key=item["Key"])
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:
-    """The demo world's admin password costs 0.6 s with PBKDF2; tests don't need that."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def media(settings, tmp_path):
     """Local storage in a throwaway folder."""

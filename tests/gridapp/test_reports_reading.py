@@ -10,9 +10,8 @@ import pytest
 
 from gridapp.models import Category, Department, Grid, Region, Report, ReportEvent
 
-from .test_photos_support import _fast_password_hashing, make_reports
+from .test_photos_support import make_reports
 
-__all__ = ["_fast_password_hashing"]  # fixture
 
 HPL01_POINT = (21.4810, 109.1170)
 HHL01_POINT = (21.4810, 109.1110)

@@ -14,10 +14,8 @@ from gridapp.models import Notification, Report, ReportEvent
 from gridapp.tasks import close_unverified_reports, supervise_reports
 from tests.conftest import needs_postgres
 
-from .test_photos_support import _fast_password_hashing
 from .workflow_support import DISPATCHERS, LEVELS, lighting, ok, report_in
 
-__all__ = ["_fast_password_hashing"]  # fixture
 
 T0 = datetime.fromisoformat("2026-11-26T09:00:00+08:00")
 SLA = {  # DEMO.md: community / street / district / city

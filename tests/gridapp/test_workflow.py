@@ -15,11 +15,11 @@ from config.api.errors import InvalidTransition
 from gridapp import workflow
 from gridapp.models import Department, Photo, Region, Report, ReportEvent, Responsibility
 
-from .test_photos_support import HHL05_POINT, _fast_password_hashing, media, uploaded_photo_id
+from .test_photos_support import HHL05_POINT, media, uploaded_photo_id
 from .workflow_support import (DISPATCHERS, act, enforcement, lighting, ok, report_in, snapshot,
                                submit)
 
-__all__ = ["_fast_password_hashing", "media"]  # fixtures
+__all__ = ["media"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("media")
 HPL01_POINT = (21.4810, 109.1170)

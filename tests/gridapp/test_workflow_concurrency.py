@@ -14,10 +14,8 @@ from gridapp import workflow
 from gridapp.models import Notification, Region, Report, ReportEvent
 from tests.conftest import needs_postgres
 
-from .test_photos_support import _fast_password_hashing
 from .workflow_support import enforcement, lighting, report_in
 
-__all__ = ["_fast_password_hashing"]  # fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
