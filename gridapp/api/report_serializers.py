@@ -10,7 +10,7 @@ from accounts.api.serializers import UserBriefSerializer
 from gridapp import geo, workflow
 from gridapp.models import Category, Grid, Photo, Region, Report, ReportEvent, ReportLevel
 from gridapp.report_selectors import ReportFilter
-from .serializers import FiniteFloatField, PointFields
+from .serializers import FiniteFloatField, IdOrCodeField, PointFields
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -34,7 +34,7 @@ class CategorySerializer(serializers.ModelSerializer):
 
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}],
                       "description": "a category id, or its code such as `streetlight`"})
-class CategoryField(serializers.RelatedField):
+class CategoryField(IdOrCodeField):
     """A reportable category by id (`3`) or by code (`"streetlight"`)."""
 
     default_error_messages = {
@@ -44,19 +44,6 @@ class CategoryField(serializers.RelatedField):
 
     def get_queryset(self):
         return Category.objects.filter(active=True, children__isnull=True).select_related("parent")
-
-    def to_internal_value(self, data) -> Category:
-        if isinstance(data, bool) or not isinstance(data, int | str) or str(data).strip() == "":
-            self.fail("invalid")
-        value = str(data).strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"code": value}
-        category = self.get_queryset().filter(**lookup).first()
-        if category is None:
-            self.fail("does_not_exist", value=value[:64])
-        return category
-
-    def to_representation(self, category: Category) -> int:
-        return category.pk
 
 
 class PhotoUploadSerializer(PointFields):

@@ -1,5 +1,6 @@
 import math
 
+from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -50,6 +51,25 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("invalid")
         return value
+
+
+class IdOrCodeField(serializers.RelatedField):
+    """A related object by id (`3`) or by its `code` (`"streetlight"`), as the
+    mini-program and the hotline both find it convenient. Subclasses give the queryset
+    and the two messages."""
+
+    def to_internal_value(self, data: object) -> models.Model:
+        if isinstance(data, bool) or not isinstance(data, int | str) or str(data).strip() == "":
+            self.fail("invalid")
+        value = str(data).strip()
+        lookup = {"pk": int(value)} if value.isdigit() else {"code": value}
+        found = self.get_queryset().filter(**lookup).first()
+        if found is None:
+            self.fail("does_not_exist", value=value[:64])
+        return found
+
+    def to_representation(self, value: models.Model) -> int:
+        return value.pk
 
 
 class PointFields(serializers.Serializer):

@@ -7,6 +7,8 @@ from rest_framework import serializers
 
 from gridapp.models import Department
 
+from .serializers import IdOrCodeField
+
 NOTE_MAX = 2000
 
 
@@ -25,7 +27,7 @@ class ActionReasonSerializer(serializers.Serializer):
 @extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}], "nullable": True,
                       "description": "a department id, or its code such as `bh-lighting`; "
                                      "empty: the suggested department"})
-class DepartmentField(serializers.RelatedField):
+class DepartmentField(IdOrCodeField):
     default_error_messages = {
         "does_not_exist": _("There is no department {value}."),
         "invalid": _("A department is an id or a code."),
@@ -33,19 +35,6 @@ class DepartmentField(serializers.RelatedField):
 
     def get_queryset(self):
         return Department.objects.select_related("region")
-
-    def to_internal_value(self, data) -> Department:
-        if isinstance(data, bool) or not isinstance(data, int | str) or str(data).strip() == "":
-            self.fail("invalid")
-        value = str(data).strip()
-        lookup = {"pk": int(value)} if value.isdigit() else {"code": value}
-        department = self.get_queryset().filter(**lookup).first()
-        if department is None:
-            self.fail("does_not_exist", value=value[:64])
-        return department
-
-    def to_representation(self, department: Department) -> int:
-        return department.pk
 
 
 class ActionDispatchSerializer(ActionNoteSerializer):
