@@ -25,7 +25,8 @@ from tests.wechat_stub_helpers import (SUBSCRIBE_SEND, expect_subscribe_messages
                                        subscribe_messages)
 
 from .test_photos_support import media, uploaded_photo_id
-from .workflow_support import act, lighting, ok, report_in, submit, templates
+from .workflow_support import (act, lighting, ok, report_in, row_locked_elsewhere, submit,
+                               templates)
 
 __all__ = ["media", "templates"]  # fixtures
 
@@ -312,25 +313,8 @@ def test_two_relays_never_send_one_row_twice_and_skip_what_the_other_holds(
         workflow.accept_report(report_in("submitted", reporter=user("resident1")),
                                actor=user("dispatcher-community"))
     held = Notification.objects.order_by("pk").first()
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                Notification.objects.select_for_update().get(pk=held.pk)
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert locked.wait(timeout=30)
+    with row_locked_elsewhere(Notification.objects.filter(pk=held.pk)):
         assert notifications.relay_pending() == {"sent": 1}  # the other row, without waiting
-    finally:
-        release.set()
-        holder.join()
     assert notifications.relay_pending() == {"sent": 1}
     assert len(subscribe_messages(wechat_stub)) == 2
 

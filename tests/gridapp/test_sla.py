@@ -2,11 +2,9 @@
 of overdue reports with automatic escalation, and the automatic close — with a frozen
 clock (freezegun), never a sleep."""
 
-import threading
 from datetime import datetime, timedelta
 
 import pytest
-from django.db import connection, transaction
 from freezegun import freeze_time
 
 from gridapp import workflow
@@ -14,7 +12,7 @@ from gridapp.models import Notification, Report, ReportEvent
 from gridapp.tasks import close_unverified_reports, supervise_reports
 from tests.conftest import needs_postgres
 
-from .workflow_support import DISPATCHERS, LEVELS, lighting, ok, report_in
+from .workflow_support import DISPATCHERS, LEVELS, lighting, ok, report_in, row_locked_elsewhere
 
 
 T0 = datetime.fromisoformat("2026-11-26T09:00:00+08:00")
@@ -226,25 +224,8 @@ def test_the_sweep_skips_a_report_another_transaction_holds_and_takes_it_next_ti
     report = report_in("submitted", reporter=user("resident1"))
     with freeze_time(T0):
         workflow.accept_report(report, actor=user("dispatcher-community"))
-    locked, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        try:
-            with transaction.atomic():
-                Report.objects.select_for_update().get(pk=report.pk)
-                locked.set()
-                release.wait(timeout=30)
-        finally:
-            connection.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert locked.wait(timeout=30)
+    with row_locked_elsewhere(Report.objects.filter(pk=report.pk)):
         assert supervise_at(T0 + hours(73)) == workflow.Supervision(0, 0)  # skipped, not waited
-    finally:
-        release.set()
-        holder.join()
     assert supervise_at(T0 + hours(73)) == workflow.Supervision(1, 0)
 
 

@@ -5,9 +5,14 @@ dispatcher-community / -street / -district / -city are the command centres above
 handler-lighting works for 北海市照明管理处, handler-enforcement for 东街街道综合执法中队.
 """
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import pytest
+from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridapp.models import Department, Report, ReportEvent
@@ -75,3 +80,28 @@ def templates(settings) -> dict[str, str]:
         kind: {**settings.WECHAT_TEMPLATES[kind], "id": template}
         for kind, template in TEMPLATE_IDS.items()}
     return TEMPLATE_IDS
+
+
+@contextmanager
+def row_locked_elsewhere(rows: QuerySet) -> Iterator[None]:
+    """Another connection holds `SELECT ... FOR UPDATE` on `rows` until the block ends:
+    what a concurrent worker in the middle of its transaction looks like."""
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                list(rows.select_for_update())
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        yield
+    finally:
+        release.set()
+        holder.join()
