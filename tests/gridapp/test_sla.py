@@ -29,6 +29,15 @@ def hours(n: float) -> timedelta:
     return timedelta(hours=n)
 
 
+@pytest.fixture(autouse=True)
+def _built_before_t0():
+    """Everything a test builds outside its own `freeze_time(...)` blocks (reports, their
+    submit events, sign-ins) happens an hour before T0, never at the real clock: a timeline
+    mixing the two sorts differently on every day the suite runs."""
+    with freeze_time(T0 - hours(1)):
+        yield
+
+
 # --- the due time -------------------------------------------------------------------------
 
 
