@@ -106,7 +106,7 @@ def scan_locator() -> Callable[[float, float], str | None]:
 
 def api_locator() -> Callable[[float, float], str | None]:
     """What GET /api/v1/grids/locate/ runs to find the grid."""
-    from gridapp.selectors import locate_grid
+    from gridapp.selectors.grids import locate_grid
 
     def locate(lat: float, lng: float) -> str | None:
         grid = locate_grid(lat, lng)

@@ -225,7 +225,8 @@ def main() -> None:
 
 def time_afterwards() -> None:
     """The generated run approved, then its bank files and its audit, each once."""
-    from accounts.models import StaffRole, User
+    from accounts.models import User
+    from gridapp.models import StaffRole
     from gridapp.models import Region
     from payroll import exports, services
     from payroll.audit import audit_run

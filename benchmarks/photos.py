@@ -5,7 +5,7 @@
 The input is a generated 12-megapixel JPEG (4000 × 3000, quality 90) with the EXIF a
 phone writes (capture time, GPS, make). Timed, interleaved, in the same run:
 
-- ours: `gridapp.photos.process`, everything an upload goes through after the upload
+- ours: `gridapp.images.process`, everything an upload goes through after the upload
   handler: read, content sniffing, pixel limit and `verify()`, the draft-mode decode,
   EXIF time and GPS (to GCJ-02), `exif_transpose`, the stored image (long side within
   2560 px, metadata stripped, ICC kept), the 480 px thumbnail, SHA-256 of the original;
@@ -80,7 +80,7 @@ def _dms(value: float) -> tuple[float, float, float]:
 
 
 def ours(data: bytes) -> None:
-    from gridapp import photos
+    from gridapp import images as photos
 
     result = photos.process(io.BytesIO(data))
     assert result.gps is not None and result.taken_at is not None
@@ -125,7 +125,7 @@ def main() -> None:
     from django.conf import settings
     from PIL import Image
 
-    from gridapp import photos
+    from gridapp import images as photos
 
     data = camera_jpeg()
     stored = photos.process(io.BytesIO(data))

@@ -110,7 +110,7 @@ def naive_duplicates(report) -> list:
 def naive_page(client_user) -> list:
     """The baseline list: the same visible page, serialized without joins or prefetches."""
     from gridapp.api.report_serializers import ReportSerializer
-    from gridapp.report_selectors import visible_reports
+    from gridapp.selectors.reports import visible_reports
 
     reports = visible_reports(client_user).order_by("-created_at", "-pk")
     count = reports.count()
@@ -143,7 +143,7 @@ def main() -> None:
 
         from accounts.models import User
         from gridapp.models import Category
-        from gridapp.report_services import possible_duplicates
+        from gridapp.services.intake import possible_duplicates
 
         started = time.perf_counter()
         build_reports(args.reports, rng)

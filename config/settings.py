@@ -74,6 +74,9 @@ ROOT_URLCONF = "config.urls"
 APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
+# How a user sees themselves (/me, the login answer): identity (accounts) knows no roles,
+# the domain composes the profile.
+PROFILE_SERIALIZER = "gridapp.api.serializers.me.MeSerializer"
 
 TEMPLATES = [
     {
@@ -274,7 +277,7 @@ REPORT_MAX_PHOTOS = env.int("REPORT_MAX_PHOTOS", default=9)
 REPORT_DUPLICATE_DAYS = env.int("REPORT_DUPLICATE_DAYS", default=30)
 REPORT_PHOTO_DISTANCE_M = env.float("REPORT_PHOTO_DISTANCE_M", default=500.0)
 
-# --- Workflow, SLA and notifications (gridapp.workflow, gridapp.notifications) -----------
+# --- Workflow, SLA and notifications (gridapp.lifecycle, gridapp.services) ----------------
 REPORT_URGENT_SLA_HOURS = env.int("REPORT_URGENT_SLA_HOURS", default=2)
 REPORT_VERIFY_DAYS = env.int("REPORT_VERIFY_DAYS", default=7)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)

@@ -2,19 +2,19 @@
 
 from celery import shared_task
 
-from . import notifications, report_services, workflow
+from gridapp.services import intake, notifications, photos, supervision
 
 
 @shared_task
 def delete_orphan_photos() -> int:
     """Photos not attached to a report within PHOTO_ORPHAN_HOURS, files included."""
-    return report_services.delete_orphan_photos()
+    return photos.delete_orphan_photos()
 
 
 @shared_task
 def check_pending_report_content() -> int:
     """Reports stored while WeChat's content check was unreachable, asked again."""
-    return report_services.recheck_pending_content()
+    return intake.recheck_pending_content()
 
 
 # --- workflow: notifications, supervision, the automatic close ----------------------------
@@ -43,11 +43,11 @@ def relay_notifications() -> dict[str, int]:
 @shared_task
 def supervise_reports() -> dict[str, int]:
     """Overdue reports flagged and notified; a second SLA period later, escalated."""
-    result = workflow.supervise()
+    result = supervision.supervise()
     return {"flagged": result.flagged, "escalated": result.escalated}
 
 
 @shared_task
 def close_unverified_reports() -> int:
     """Resolved reports nobody verified within REPORT_VERIFY_DAYS, closed."""
-    return workflow.close_unverified()
+    return supervision.close_unverified()

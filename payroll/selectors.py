@@ -4,7 +4,8 @@ under theirs (administrators all), a leader only their own lines."""
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User
-from accounts.roles import prefix_q, roles_of
+from gridapp.divisions import under_q
+from gridapp.selectors.roles import roles_of
 
 from .models import Adjustment, Run, RunEvent, RunLine, Suspension
 
@@ -19,7 +20,7 @@ def _finance_prefixes(user: User) -> tuple[str, ...] | None:
 
 def _scoped(queryset: QuerySet, user: User, field: str) -> QuerySet:
     prefixes = _finance_prefixes(user)
-    return queryset if prefixes is None else queryset.filter(prefix_q(field, prefixes))
+    return queryset if prefixes is None else queryset.filter(under_q(field, prefixes))
 
 
 def visible_runs(user: User) -> QuerySet[Run]:
@@ -55,7 +56,7 @@ def visible_suspensions(user: User) -> QuerySet[Suspension]:
     prefixes = _finance_prefixes(user)
     if prefixes is None:
         return suspensions
-    led_here = prefix_q("leader__leader_terms__grid__community__code", prefixes)
+    led_here = under_q("leader__leader_terms__grid__community__code", prefixes)
     return suspensions.filter(pk__in=Suspension.objects.filter(led_here).values("pk"))
 
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from accounts.roles import roles_of
 from config.api.errors import Conflict, DomainError, Forbidden, InvalidTransition
 from gridapp.models import Grid, LeaderTerm, Region
+from gridapp.selectors.roles import roles_of
 
 from . import exports, generation
 from .models import (Adjustment, Run, RunEvent, RunExport, RunLine, StipendPolicy,

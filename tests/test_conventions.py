@@ -8,7 +8,7 @@ from django.core.management import call_command
 from rest_framework.exceptions import ValidationError
 
 from config.api.errors import exception_handler
-from gridapp import selectors
+from gridapp.selectors import grids as selectors
 from gridapp.models import Grid, Region
 
 HUGE = "9" * 25  # beyond any database integer
@@ -216,7 +216,7 @@ def test_a_path_without_its_trailing_slash_is_a_json_404_not_a_redirect(api):
 def test_a_database_that_stays_locked_is_a_503_the_client_can_retry(api, monkeypatch):
     from django.db import OperationalError
 
-    from gridapp import services
+    from gridapp.services import memberships as services
 
     def locked(**kwargs):
         raise OperationalError("database is locked")

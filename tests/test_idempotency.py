@@ -24,7 +24,7 @@ from accounts import idempotency
 from accounts.idempotency import IdempotentCreateMixin, idempotent
 from accounts.models import IdempotencyRecord, User
 from accounts.tasks import purge_idempotency_records
-from gridapp import services
+from gridapp.services import memberships as services
 from gridapp.models import Grid, GridMembership, Invite
 from tests.conftest import needs_postgres
 
@@ -269,6 +269,7 @@ def test_the_database_runs_in_the_mode_the_mechanism_relies_on(db):
             assert not connection.is_in_memory_db()
 
 
+@pytest.mark.real_clock  # two threads meet inside a timed wait
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_invites_with_one_key_create_one(world, monkeypatch):
     grid = Grid.objects.get(code="HHL-05")
@@ -281,6 +282,7 @@ def test_two_concurrent_invites_with_one_key_create_one(world, monkeypatch):
     assert Invite.objects.filter(grid=grid).count() == 1
 
 
+@pytest.mark.real_clock  # two threads meet inside a timed wait
 @pytest.mark.django_db(transaction=True)
 def test_two_concurrent_joins_with_one_key_create_one_membership(world, monkeypatch):
     body = {"invite_code": new_invite(Grid.objects.get(code="HHL-05"))}
@@ -292,6 +294,7 @@ def test_two_concurrent_joins_with_one_key_create_one_membership(world, monkeypa
     assert GridMembership.objects.filter(user__username="newcomer").count() == 1
 
 
+@pytest.mark.real_clock  # two threads meet inside a timed wait
 @pytest.mark.django_db(transaction=True)
 def test_a_concurrent_different_body_with_one_key_is_409(world, monkeypatch):
     grid = Grid.objects.get(code="HHL-05")
@@ -302,6 +305,7 @@ def test_a_concurrent_different_body_with_one_key_is_409(world, monkeypatch):
     assert GridMembership.objects.filter(user__username="newcomer").count() == 1
 
 
+@pytest.mark.real_clock  # two threads meet inside a timed wait
 @needs_postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_request_that_waits_too_long_for_the_first_is_409_idempotency_key_in_use(

@@ -139,6 +139,7 @@ def test_readyz_names_the_storage_when_it_is_down(client, db, monkeypatch):
     assert response.json()["down"] == ["storage"]
 
 
+@pytest.mark.real_clock  # the probe's timed wait
 def test_readyz_counts_a_dependency_that_does_not_answer_as_down(client, db, monkeypatch):
     import threading
 

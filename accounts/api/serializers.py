@@ -6,6 +6,8 @@ masked: the openid must never leave the server (PIPL, PRODUCT.md).
 
 from typing import Any
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,8 +17,6 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from accounts.models import User
-from accounts.roles import roles_of
-from gridapp.models import GridMembership
 
 
 class StrictCharField(serializers.CharField):
@@ -49,67 +49,28 @@ class UserBriefSerializer(serializers.ModelSerializer):
         fields = ["id", "display_name", "phone_masked"]
 
 
-class MyRoleSerializer(serializers.Serializer):
-    """One entry of `roles`: which keys appear depends on `role`."""
-
-    role = serializers.ChoiceField(["admin", "leader", "member", "dispatcher", "handler",
-                                    "finance"])
-    grid = serializers.IntegerField(required=False)
-    grid_code = serializers.CharField(required=False)
-    region = serializers.IntegerField(required=False)
-    region_name = serializers.CharField(required=False)
-    region_level = serializers.CharField(required=False)
-    department = serializers.IntegerField(required=False)
-    department_name = serializers.CharField(required=False)
+def profile_serializer() -> type[serializers.Serializer]:
+    """How the signed-in user sees themselves (`/me`, the login's `user`): identity knows
+    nothing of roles, so the domain that does supplies it (settings.PROFILE_SERIALIZER,
+    gridapp's `MeSerializer` in this project)."""
+    return import_string(settings.PROFILE_SERIALIZER)
 
 
-class MyMembershipSerializer(serializers.Serializer):
-    """One entry of `memberships`: the grids the user leads now, then every membership."""
-
-    grid = serializers.IntegerField()
-    grid_code = serializers.CharField()
-    role = serializers.ChoiceField(["leader", "member"])
-    status = serializers.ChoiceField(GridMembership.Status.choices)
-    id = serializers.IntegerField(required=False, help_text=_("The membership's id."))
-    member_type = serializers.ChoiceField(GridMembership.MemberType.choices, required=False)
-
-
-class MeSerializer(serializers.ModelSerializer):
-    """The signed-in user as they see themselves (`GET /me`): a constant number of
-    queries however many roles and memberships they have."""
-
-    phone_masked = serializers.CharField(read_only=True, allow_null=True,
-                                         help_text=_("Even to its owner: 138****5678."))
-    roles = serializers.SerializerMethodField()
-    memberships = serializers.SerializerMethodField()
-
-    class Meta:
-        model = User
-        fields = ["id", "display_name", "phone_masked", "roles", "memberships"]
-        read_only_fields = fields
-
-    @extend_schema_field(MyRoleSerializer(many=True))
-    def get_roles(self, user: User) -> list[dict]:
-        return roles_of(user).as_list()
-
-    @extend_schema_field(MyMembershipSerializer(many=True))
-    def get_memberships(self, user: User) -> list[dict]:
-        roles = roles_of(user)
-        codes = dict(roles.grid_codes)
-        led = [{"grid": g, "grid_code": codes.get(g), "role": "leader", "status": "active"}
-               for g in sorted(roles.led_grid_ids)]
-        memberships = (GridMembership.objects.filter(user=user).select_related("grid")
-                       .order_by("created_at", "pk"))
-        return led + [{"grid": m.grid_id, "grid_code": m.grid.code, "role": "member",
-                       "status": m.status, "id": m.pk, "member_type": m.member_type}
-                      for m in memberships]
+def profile_schema() -> dict:
+    """The profile's schema component, by reference: the domain's `/me` registers it."""
+    name = settings.PROFILE_SERIALIZER.rsplit(".", 1)[-1].removesuffix("Serializer")
+    return {"$ref": f"#/components/schemas/{name}"}
 
 
 class LoginResponseSerializer(serializers.Serializer):
     access = serializers.CharField()
     refresh = serializers.CharField()
-    user = MeSerializer()
+    user = serializers.SerializerMethodField()
     created = serializers.BooleanField()
+
+    @extend_schema_field(profile_schema())
+    def get_user(self, answer: dict) -> dict:
+        return profile_serializer()(answer["user"]).data
 
 
 class RotatingRefreshSerializer(TokenRefreshSerializer):

@@ -6,5 +6,4 @@ urlpatterns = [
     path("auth/wechat/login", views.WeChatLoginView.as_view(), name="wechat-login"),
     path("auth/refresh", views.RefreshView.as_view(), name="token-refresh"),
     path("auth/wechat/phone", views.WeChatPhoneView.as_view(), name="wechat-phone"),
-    path("me", views.MeView.as_view(), name="me"),
 ]

@@ -12,9 +12,9 @@ from accounts import services
 from .serializers import (
     CodeSerializer,
     LoginResponseSerializer,
-    MeSerializer,
-    MeUpdateSerializer,
     RotatingRefreshSerializer,
+    profile_schema,
+    profile_serializer,
 )
 
 
@@ -34,7 +34,7 @@ class WeChatLoginView(APIView):
         user, created = services.login_with_wechat(body.validated_data["code"])
         refresh = RefreshToken.for_user(user)
         return Response({"access": str(refresh.access_token), "refresh": str(refresh),
-                         "user": MeSerializer(user).data, "created": created})
+                         "user": profile_serializer()(user).data, "created": created})
 
 
 class RefreshView(TokenRefreshView):
@@ -47,24 +47,9 @@ class RefreshView(TokenRefreshView):
 class WeChatPhoneView(APIView):
     """Bind the phone number from `getPhoneNumber` to the current user."""
 
-    @extend_schema(request=CodeSerializer, responses=MeSerializer)
+    @extend_schema(request=CodeSerializer, responses={200: profile_schema()})
     def post(self, request: Request) -> Response:
         body = CodeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         user = services.bind_phone(request.user, code=body.validated_data["code"])
-        return Response(MeSerializer(user).data)
-
-
-class MeView(APIView):
-    @extend_schema(responses=MeSerializer)
-    def get(self, request: Request) -> Response:
-        return Response(MeSerializer(request.user).data)
-
-    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
-    def patch(self, request: Request) -> Response:
-        body = MeUpdateSerializer(data=request.data, partial=True)
-        body.is_valid(raise_exception=True)
-        user = request.user
-        if "display_name" in body.validated_data:
-            user = services.rename(user, display_name=body.validated_data["display_name"])
-        return Response(MeSerializer(user).data)
+        return Response(profile_serializer()(user).data)

@@ -1,18 +1,29 @@
-from django.urls import include, path
+"""Every gridapp endpoint under /api/v1/ (docs/api.md)."""
 
-from . import views
+from django.urls import path
+
+from .views import grids, maps, me, photos, reports, workflow
 
 urlpatterns = [
-    path("regions/", views.RegionList.as_view(), name="region-list"),
-    path("departments/", views.DepartmentList.as_view(), name="department-list"),
-    path("grids/", views.GridList.as_view(), name="grid-list"),
-    path("grids/locate/", views.GridLocate.as_view(), name="grid-locate"),
-    path("grids/<int:pk>/", views.GridDetail.as_view(), name="grid-detail"),
-    path("grids/<int:pk>/invites/", views.InviteCreate.as_view(), name="grid-invites"),
-    path("grids/<int:pk>/members/", views.GridMembers.as_view(), name="grid-members"),
-    path("memberships/", views.MembershipCreate.as_view(), name="membership-create"),
+    path("me", me.MeView.as_view(), name="me"),
+    path("regions/", grids.RegionList.as_view(), name="region-list"),
+    path("departments/", grids.DepartmentList.as_view(), name="department-list"),
+    path("grids/", grids.GridList.as_view(), name="grid-list"),
+    path("grids/locate/", grids.GridLocate.as_view(), name="grid-locate"),
+    path("grids/<int:pk>/", grids.GridDetail.as_view(), name="grid-detail"),
+    path("grids/<int:pk>/invites/", grids.InviteCreate.as_view(), name="grid-invites"),
+    path("grids/<int:pk>/members/", grids.GridMembers.as_view(), name="grid-members"),
+    path("memberships/", grids.MembershipCreate.as_view(), name="membership-create"),
     *(path(f"memberships/<int:pk>/{action}/",
-           views.MembershipDecision.as_view(action=action), name=f"membership-{action}")
+           grids.MembershipDecision.as_view(action=action), name=f"membership-{action}")
       for action in ("approve", "reject", "remove")),
-    path("", include("gridapp.api.report_urls")),
+    path("photos/", photos.PhotoUpload.as_view(), name="photo-upload"),
+    path("categories/", reports.CategoryList.as_view(), name="category-list"),
+    path("reports/", reports.ReportListCreate.as_view(), name="report-list"),
+    path("reports/<int:pk>/", reports.ReportDetail.as_view(), name="report-detail"),
+    *(path(f"reports/<int:pk>/{action}/", workflow.action_view(action).as_view(),
+           name=f"report-{action}") for action in workflow.ACTION_BODIES),
+    path("reports/<int:pk>/rating/", workflow.ReportRating.as_view(), name="report-rating"),
+    path("map/reports.geojson", maps.MapReports.as_view(), name="map-reports"),
+    path("map/grids.geojson", maps.MapGrids.as_view(), name="map-grids"),
 ]

@@ -15,7 +15,7 @@ from accounts import services
 from accounts.models import User, mask_phone
 from accounts.wechat import Session, reset_client
 
-from .stub import PHONE, expect_session, expect_token
+from tests.wechat_stub_helpers import PHONE, expect_session, expect_token
 
 LOGIN = "/api/v1/auth/wechat/login"
 REFRESH = "/api/v1/auth/refresh"

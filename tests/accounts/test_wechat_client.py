@@ -29,7 +29,7 @@ from accounts.wechat import (
     reset_client,
 )
 
-from .stub import (
+from tests.wechat_stub_helpers import (
     APP_ID,
     APP_SECRET,
     MSG_SEC_CHECK,

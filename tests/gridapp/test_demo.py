@@ -1,8 +1,8 @@
 from django.apps import apps
 from django.core.management import call_command
 
-from accounts.models import StaffRole, User
-from gridapp.models import Category, Department, Grid, GridMembership, LeaderTerm, Region
+from accounts.models import User
+from gridapp.models import Category, Department, Grid, GridMembership, LeaderTerm, Region, StaffRole
 
 OUR_APPS = ("accounts", "gridapp", "payroll")
 

@@ -10,7 +10,7 @@ from django.db import connection
 
 from gridapp import geo
 from gridapp.models import Grid, Region
-from gridapp.selectors import locate_grid
+from gridapp.selectors.grids import locate_grid
 from tests.conftest import needs_postgres
 
 # (wgs_lat, wgs_lng, gcj_lat, gcj_lng): the published test vectors of the eviltransform

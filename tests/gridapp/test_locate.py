@@ -7,7 +7,7 @@ from django.forms.models import model_to_dict
 from gridapp import geo
 from gridapp.demo import CELL
 from gridapp.models import Grid
-from gridapp.selectors import locate_grid
+from gridapp.selectors.grids import locate_grid
 
 
 def lattice() -> list[tuple[float, float]]:

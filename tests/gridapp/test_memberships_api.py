@@ -13,7 +13,7 @@ from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.models import User
 from config.api.errors import DomainError
-from gridapp import services
+from gridapp.services import memberships
 from gridapp.models import Grid, GridMembership, Invite, LeaderTerm
 
 NOW = "2026-11-26 10:00:00+08:00"
@@ -68,11 +68,11 @@ def test_invite_codes_are_long_random_and_unambiguous(api):
     codes = {invite(api) for _i in range(20)}
     assert len(codes) == 20
     for code in codes:
-        assert len(code) == services.INVITE_LENGTH == 10
-        assert set(code) <= set(services.INVITE_ALPHABET)
+        assert len(code) == memberships.INVITE_LENGTH == 10
+        assert set(code) <= set(memberships.INVITE_ALPHABET)
     # 31 symbols, no 0/O or 1/I/L: 10 of them hold ~49.5 bits.
-    assert len(set(services.INVITE_ALPHABET)) == 31
-    assert not set("01OIL") & set(services.INVITE_ALPHABET)
+    assert len(set(memberships.INVITE_ALPHABET)) == 31
+    assert not set("01OIL") & set(memberships.INVITE_ALPHABET)
 
 
 def test_a_retried_invite_request_with_the_same_key_returns_the_same_code(api):
@@ -381,9 +381,9 @@ def codes_of(results: list[object]) -> list[str]:
 @pytest.mark.django_db(transaction=True)
 def test_two_people_racing_for_one_invite_get_one_membership(world, user):
     leader = user("leader5")
-    code = services.create_invite(Grid.objects.get(code="HHL-05"), actor=leader).code
+    code = memberships.create_invite(Grid.objects.get(code="HHL-05"), actor=leader).code
     people = [user("newcomer"), user("resident3")]
-    results = race(*(lambda p=p: services.join_grid(invite_code=code, member_type="other",
+    results = race(*(lambda p=p: memberships.join_grid(invite_code=code, member_type="other",
                                                     actor=p) for p in people))
     assert codes_of(results) == ["invite_invalid", "ok"]
     assert GridMembership.objects.filter(invite__code=code).count() == 1
@@ -392,8 +392,8 @@ def test_two_people_racing_for_one_invite_get_one_membership(world, user):
 @pytest.mark.django_db(transaction=True)
 def test_one_person_racing_with_two_invites_gets_one_membership(world, user):
     grid, leader, newcomer = Grid.objects.get(code="HHL-05"), user("leader5"), user("newcomer")
-    codes = [services.create_invite(grid, actor=leader).code for _i in range(2)]
-    results = race(*(lambda c=c: services.join_grid(invite_code=c, member_type="other",
+    codes = [memberships.create_invite(grid, actor=leader).code for _i in range(2)]
+    results = race(*(lambda c=c: memberships.join_grid(invite_code=c, member_type="other",
                                                     actor=newcomer) for c in codes))
     assert codes_of(results) == ["already_member", "ok"]
     assert GridMembership.objects.filter(user=newcomer).count() == 1
@@ -404,7 +404,7 @@ def test_one_person_racing_with_two_invites_gets_one_membership(world, user):
 def test_two_racing_approvals_change_the_status_once(world, user):
     membership = pending(user("newcomer"))
     leader = user("leader5")
-    results = race(*(lambda: services.decide_membership(
+    results = race(*(lambda: memberships.decide_membership(
         GridMembership.objects.select_related("grid").get(pk=membership.pk),
         action="approve", actor=leader) for _i in range(2)))
     assert codes_of(results) == ["invalid_transition", "ok"]

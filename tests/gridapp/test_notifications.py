@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from freezegun import freeze_time
 
-from gridapp import notifications, workflow
+from gridapp.services import notifications, transitions
 from gridapp.models import Notification, Report
 from gridapp.tasks import relay_notifications, send_notification
 from tests.conftest import needs_postgres
@@ -124,7 +124,7 @@ def pending(world, user, templates) -> Notification:
     """resident1's "accepted" message, written and not yet sent."""
     report = report_in("submitted", reporter=user("resident1"), address="黄海路 12 号旁边的那根路灯杆子下面")
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user("dispatcher-community"), note="已受理")
+        transitions.accept_report(report, actor=user("dispatcher-community"), note="已受理")
     return Notification.objects.get()
 
 
@@ -265,7 +265,7 @@ def test_the_relay_sends_what_is_due_and_leaves_the_rest(world, user, templates,
     expect_subscribe_messages(wechat_stub)
     reports = [report_in("submitted", reporter=user("resident1")) for _i in range(3)]
     for report in reports:
-        workflow.accept_report(report, actor=user("dispatcher-community"))
+        transitions.accept_report(report, actor=user("dispatcher-community"))
     later = Notification.objects.filter(report=reports[2])
     later.update(next_attempt_at=timezone.now() + timedelta(minutes=5))  # a backoff running
     assert relay_notifications() == {"sent": 2}
@@ -283,7 +283,7 @@ def test_the_relay_takes_over_a_row_whose_sender_died(world, user, templates, we
     expect_subscribe_messages(wechat_stub)
     report = report_in("submitted", reporter=user("resident1"))
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user("dispatcher-community"))
+        transitions.accept_report(report, actor=user("dispatcher-community"))
         assert notifications.claim(Notification.objects.all(), limit=10)  # and then died
         assert notifications.relay_pending() == {}
     with freeze_time(T0 + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)):
@@ -294,7 +294,7 @@ def test_the_relay_takes_over_a_row_whose_sender_died(world, user, templates, we
 def test_the_relay_command_reports_what_it_did(world, user, templates, wechat_stub, capsys):
     expect_token(wechat_stub)
     expect_subscribe_messages(wechat_stub)
-    workflow.accept_report(report_in("submitted", reporter=user("resident1")),
+    transitions.accept_report(report_in("submitted", reporter=user("resident1")),
                            actor=user("dispatcher-community"))
     call_command("relay_notifications")
     assert capsys.readouterr().out.strip() == "Relayed 1 notification(s): sent 1."
@@ -310,7 +310,7 @@ def test_two_relays_never_send_one_row_twice_and_skip_what_the_other_holds(
     expect_subscribe_messages(wechat_stub)
     monkeypatch.setattr(notifications, "enqueue", lambda ids: None)  # the broker was down
     for _i in range(2):
-        workflow.accept_report(report_in("submitted", reporter=user("resident1")),
+        transitions.accept_report(report_in("submitted", reporter=user("resident1")),
                                actor=user("dispatcher-community"))
     held = Notification.objects.order_by("pk").first()
     with row_locked_elsewhere(Notification.objects.filter(pk=held.pk)):

@@ -31,7 +31,8 @@ from .workflow_support import act, ok, submit, templates
 
 __all__ = ["templates"]  # fixtures
 
-pytestmark = [pytest.mark.django_db(transaction=True),
+pytestmark = [pytest.mark.real_clock,  # a worker process and Redis, waited for
+              pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("templates")]
 STARTUP_SECONDS = 10
 

@@ -12,9 +12,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageCms
 
-from gridapp import photos
+from gridapp import images
 from gridapp.models import Photo
-from gridapp.report_services import delete_orphan_photos
+from gridapp.services.photos import delete_orphan_photos
 
 from .test_photos_support import (BUCKET, HHL05_POINT, animated_gif,
                                   animated_webp, camera_exif, image_bytes, image_file,
@@ -103,10 +103,10 @@ def test_the_long_side_is_capped_and_the_thumbnail_is_small(api, settings, fmt):
 
 
 def test_jpeg_is_shrunk_in_draft_mode_by_the_smallest_power_of_two_that_fits():
-    assert photos.draft_scale(4000, 2560) == 2
-    assert photos.draft_scale(2560, 2560) == 1
-    assert photos.draft_scale(6000, 2560) == 4
-    assert photos.draft_scale(40000, 2560) == 8  # then resampled the rest of the way
+    assert images.draft_scale(4000, 2560) == 2
+    assert images.draft_scale(2560, 2560) == 1
+    assert images.draft_scale(6000, 2560) == 4
+    assert images.draft_scale(40000, 2560) == 8  # then resampled the rest of the way
 
 
 @pytest.mark.parametrize("name, fmt", [("flower.webp", "WEBP"), ("hopper.heif", "HEIF"),
@@ -133,7 +133,7 @@ def test_webp_output_when_configured(api, settings):
 
 
 def test_heic_without_pillow_heif_is_a_clean_415(api, monkeypatch):
-    monkeypatch.setattr(photos, "HEIF_AVAILABLE", False)
+    monkeypatch.setattr(images, "HEIF_AVAILABLE", False)
     response = upload(api("resident1"), image_file("hopper.heif"), name="a.heic")
     assert response.status_code == 415
     assert response.json()["code"] == "unsupported_media"
@@ -214,7 +214,7 @@ def test_a_file_over_the_size_limit_is_413_and_nothing_is_stored(api, media, set
 
     def never(upload):
         pytest.fail("the pipeline read a file the upload handler should have stopped")
-    monkeypatch.setattr(photos, "read_upload", never)
+    monkeypatch.setattr(images, "read_upload", never)
     response = upload(api("resident1"), content)
     assert response.status_code == 413
     assert response.json()["code"] == "file_too_large"
@@ -223,16 +223,16 @@ def test_a_file_over_the_size_limit_is_413_and_nothing_is_stored(api, media, set
 
 def test_a_body_declaring_more_than_the_limit_is_refused_before_it_is_read(settings):
     settings.PHOTO_MAX_BYTES = 1000
-    handler = photos.SizeLimitUploadHandler()
-    with pytest.raises(photos.FileTooLarge):
+    handler = images.SizeLimitUploadHandler()
+    with pytest.raises(images.FileTooLarge):
         handler.handle_raw_input(io.BytesIO(), {}, 1000 + handler.ENVELOPE_BYTES + 1, b"--b")
 
 
 def test_the_upload_handler_stops_as_soon_as_the_stream_passes_the_limit(settings):
     settings.PHOTO_MAX_BYTES = 1000
-    handler = photos.SizeLimitUploadHandler()
+    handler = images.SizeLimitUploadHandler()
     assert handler.receive_data_chunk(b"x" * 600, 0) == b"x" * 600
-    with pytest.raises(photos.FileTooLarge):
+    with pytest.raises(images.FileTooLarge):
         handler.receive_data_chunk(b"x" * 600, 600)
 
 
@@ -353,7 +353,7 @@ def test_the_s3_client_sends_checksums_only_where_required(monkeypatch):
 
 
 def test_photo_uploads_are_throttled_per_user(api, monkeypatch):
-    from gridapp.api.report_views import CreateThrottle
+    from config.api.throttling import CreateThrottle
     monkeypatch.setattr(CreateThrottle, "THROTTLE_RATES", {"report": "9/min", "upload": "2/min"})
     client = api("resident1")
     statuses = [upload(client, jpeg_bytes()).status_code for _i in range(3)]

@@ -19,7 +19,7 @@ from freezegun import freeze_time
 
 from accounts.models import User
 from gridapp.models import Category, Grid, Report
-from gridapp.report_selectors import visible_reports
+from gridapp.selectors.reports import visible_reports
 from tests.conftest import needs_postgres
 
 from .test_photos_support import make_reports

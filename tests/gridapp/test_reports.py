@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from accounts import wechat
 from accounts.wechat import WeChatUnavailable
-from gridapp import geo, report_services
+from gridapp import geo
+from gridapp.services import intake
 from gridapp.models import Category, Photo, Report, ReportCounter, ReportEvent
 from gridapp.tasks import check_pending_report_content
 from tests.conftest import needs_postgres
@@ -210,8 +211,8 @@ def test_numbers_count_up_within_a_day_and_start_again_the_next(db):
     day = date(2026, 11, 26)
     from django.db import transaction
     with transaction.atomic():
-        numbers = [report_services.next_report_number(day) for _i in range(3)]
-        tomorrow = report_services.next_report_number(day + timedelta(days=1))
+        numbers = [intake.next_report_number(day) for _i in range(3)]
+        tomorrow = intake.next_report_number(day + timedelta(days=1))
     assert numbers == ["BH20261126000001", "BH20261126000002", "BH20261126000003"]
     assert tomorrow == "BH20261127000001"
 
@@ -228,7 +229,7 @@ def test_concurrent_submissions_never_share_a_number(world, user):
     def work(reporter) -> None:
         try:
             start.wait()
-            numbers.append(report_services.submit_report(
+            numbers.append(intake.submit_report(
                 actor=reporter, category=category, description="dark", lat=HHL05_POINT[0],
                 lng=HHL05_POINT[1]).report.number)
         except Exception as exc:  # noqa: BLE001 - reported below
@@ -258,7 +259,7 @@ def test_concurrent_first_reports_of_a_day_create_one_counter_row(world):
         try:
             start.wait()
             with transaction.atomic():
-                numbers.append(report_services.next_report_number(day))
+                numbers.append(intake.next_report_number(day))
         finally:
             connection.close()
 
@@ -387,7 +388,7 @@ def test_a_retry_is_not_checked_again(api, wechat_says):
 
 
 def test_report_creation_is_throttled_per_user_but_reading_is_not(api, monkeypatch):
-    from gridapp.api.report_views import CreateThrottle
+    from config.api.throttling import CreateThrottle
     monkeypatch.setattr(CreateThrottle, "THROTTLE_RATES", {"report": "2/min", "upload": "1/min"})
     client = api("resident1")
     assert [submit(client).status_code for _i in range(3)] == [201, 201, 429]

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from gridapp import workflow
+from gridapp.services import supervision, transitions
 from gridapp.models import Notification, Report, ReportEvent
 from gridapp.tasks import close_unverified_reports, supervise_reports
 from tests.conftest import needs_postgres
@@ -47,7 +47,7 @@ def test_accept_sets_the_due_time_from_the_categorys_sla_at_the_level(
         world, user, category, level):
     report = report_in("submitted", reporter=user("resident1"), category=category, level=level)
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user(DISPATCHERS[level]))
+        transitions.accept_report(report, actor=user(DISPATCHERS[level]))
     report.refresh_from_db()
     assert report.due_at == T0 + hours(SLA[category][LEVELS.index(level)])
     assert report.sla_started_at == T0
@@ -58,16 +58,16 @@ def test_an_urgent_report_is_due_in_two_hours_at_any_level(world, user, level):
     report = report_in("submitted", reporter=user("resident1"), category="illegal-building",
                        level=level, urgent=True)
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user(DISPATCHERS[level]))
+        transitions.accept_report(report, actor=user(DISPATCHERS[level]))
     assert Report.objects.get(pk=report.pk).due_at == T0 + hours(2)
 
 
 def test_escalate_restarts_the_clock_with_the_next_levels_sla(world, user):
     report = report_in("submitted", reporter=user("resident1"), category="flying-wire")
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user("dispatcher-community"))
+        transitions.accept_report(report, actor=user("dispatcher-community"))
     with freeze_time(T0 + hours(5)):
-        workflow.escalate_report(report, actor=user("dispatcher-community"), note="up")
+        transitions.escalate_report(report, actor=user("dispatcher-community"), note="up")
     report.refresh_from_db()
     assert (report.level, report.status) == ("street", "submitted")
     assert report.due_at == T0 + hours(5) + hours(12)  # flying-wire at street: 12 h
@@ -92,7 +92,7 @@ def test_the_traffic_light_is_green_under_80_percent_yellow_to_100_red_over(
         api, user, elapsed, light):
     report = report_in("submitted", reporter=user("resident1"))
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user("dispatcher-community"))
+        transitions.accept_report(report, actor=user("dispatcher-community"))
     with freeze_time(T0 + hours(elapsed)):
         body = ok(api("dispatcher-community").get(f"/api/v1/reports/{report.pk}/"))
     assert body["traffic_light"] == light and body["overdue"] is (light == "red")
@@ -113,22 +113,22 @@ def dispatched(world, user) -> Report:
     lighting office."""
     report = report_in("submitted", reporter=user("resident1"))
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user("dispatcher-community"))
-        workflow.dispatch_report(report, actor=user("dispatcher-community"), department=lighting())
+        transitions.accept_report(report, actor=user("dispatcher-community"))
+        transitions.dispatch_report(report, actor=user("dispatcher-community"), department=lighting())
     return report
 
 
-def supervise_at(moment: datetime) -> workflow.Supervision:
+def supervise_at(moment: datetime) -> supervision.Supervision:
     with freeze_time(moment):
-        return workflow.supervise()
+        return supervision.supervise()
 
 
 def test_nothing_happens_before_the_due_time(dispatched):
-    assert supervise_at(T0 + hours(72)) == workflow.Supervision(flagged=0, escalated=0)
+    assert supervise_at(T0 + hours(72)) == supervision.Supervision(flagged=0, escalated=0)
 
 
 def test_an_overdue_report_is_flagged_once_with_an_event_and_messages(dispatched, user):
-    assert supervise_at(T0 + hours(72.1)) == workflow.Supervision(flagged=1, escalated=0)
+    assert supervise_at(T0 + hours(72.1)) == supervision.Supervision(flagged=1, escalated=0)
     dispatched.refresh_from_db()
     assert dispatched.supervised_at == T0 + hours(72.1)
     [event] = ReportEvent.objects.filter(report=dispatched, action="supervise")
@@ -137,8 +137,8 @@ def test_an_overdue_report_is_flagged_once_with_an_event_and_messages(dispatched
     assert told == {("handler-lighting", "overdue"), ("dispatcher-community", "overdue")}
 
     # idempotent: later runs within the second period do nothing more
-    assert supervise_at(T0 + hours(72.2)) == workflow.Supervision(0, 0)
-    assert supervise_at(T0 + hours(143.9)) == workflow.Supervision(0, 0)
+    assert supervise_at(T0 + hours(72.2)) == supervision.Supervision(0, 0)
+    assert supervise_at(T0 + hours(143.9)) == supervision.Supervision(0, 0)
     assert ReportEvent.objects.filter(report=dispatched, action="supervise").count() == 1
     assert Notification.objects.filter(kind="overdue").count() == 2
 
@@ -146,7 +146,7 @@ def test_an_overdue_report_is_flagged_once_with_an_event_and_messages(dispatched
 def test_a_second_full_sla_period_later_it_escalates_by_itself(dispatched):
     supervise_at(T0 + hours(72.1))
     moment = T0 + hours(144)  # due + another 72 h
-    assert supervise_at(moment) == workflow.Supervision(flagged=0, escalated=1)
+    assert supervise_at(moment) == supervision.Supervision(flagged=0, escalated=1)
     dispatched.refresh_from_db()
     assert (dispatched.status, dispatched.level, dispatched.department) == (
         "submitted", "street", None)
@@ -155,22 +155,22 @@ def test_a_second_full_sla_period_later_it_escalates_by_itself(dispatched):
     event = ReportEvent.objects.filter(report=dispatched).latest("pk")
     assert (event.action, event.actor, event.level, event.department) == (
         "escalate", None, "street", lighting())
-    assert supervise_at(moment + hours(1)) == workflow.Supervision(0, 0)  # idempotent
+    assert supervise_at(moment + hours(1)) == supervision.Supervision(0, 0)  # idempotent
 
 
 def test_escalation_waits_for_the_flag(dispatched):
     """A sweep that missed the whole first period flags first; escalation comes at a later
     run, so the department always hears of it before the report leaves them."""
-    assert supervise_at(T0 + hours(200)) == workflow.Supervision(flagged=1, escalated=0)
-    assert supervise_at(T0 + hours(200.1)) == workflow.Supervision(flagged=0, escalated=1)
+    assert supervise_at(T0 + hours(200)) == supervision.Supervision(flagged=1, escalated=0)
+    assert supervise_at(T0 + hours(200.1)) == supervision.Supervision(flagged=0, escalated=1)
 
 
 def test_at_city_level_an_overdue_report_is_flagged_but_has_nowhere_to_go(world, user):
     report = report_in("submitted", reporter=user("resident1"), level="city")
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user("dispatcher-city"))
-    assert supervise_at(T0 + hours(48.1)) == workflow.Supervision(1, 0)
-    assert supervise_at(T0 + hours(500)) == workflow.Supervision(0, 0)
+        transitions.accept_report(report, actor=user("dispatcher-city"))
+    assert supervise_at(T0 + hours(48.1)) == supervision.Supervision(1, 0)
+    assert supervise_at(T0 + hours(500)) == supervision.Supervision(0, 0)
     assert Report.objects.get(pk=report.pk).level == "city"
 
 
@@ -179,11 +179,11 @@ def test_an_escalated_report_nobody_accepted_is_flagged_not_escalated_again(worl
     waiting in the next level's inbox is chased, not pushed further."""
     report = report_in("accepted", reporter=user("resident1"))
     with freeze_time(T0):
-        workflow.escalate_report(report, actor=user("dispatcher-community"), note="up")
-    assert supervise_at(T0 + hours(72.1)) == workflow.Supervision(1, 0)
+        transitions.escalate_report(report, actor=user("dispatcher-community"), note="up")
+    assert supervise_at(T0 + hours(72.1)) == supervision.Supervision(1, 0)
     told = Notification.objects.filter(kind="overdue").values_list("recipient__username", flat=True)
     assert list(told) == ["dispatcher-street"]
-    assert supervise_at(T0 + hours(300)) == workflow.Supervision(0, 0)
+    assert supervise_at(T0 + hours(300)) == supervision.Supervision(0, 0)
 
 
 def test_the_supervision_task_runs_the_sweep(dispatched):
@@ -193,7 +193,7 @@ def test_the_supervision_task_runs_the_sweep(dispatched):
 
 def test_a_report_resolved_before_the_sweep_is_left_alone(dispatched, user):
     Report.objects.filter(pk=dispatched.pk).update(status="resolved", resolved_at=T0 + hours(10))
-    assert supervise_at(T0 + hours(300)) == workflow.Supervision(0, 0)
+    assert supervise_at(T0 + hours(300)) == supervision.Supervision(0, 0)
 
 
 # --- the automatic close ----------------------------------------------------------------
@@ -218,7 +218,7 @@ def test_a_resolved_report_nobody_verified_closes_after_seven_days(world, user):
 def test_the_reporter_can_still_rate_an_automatically_closed_report(api, user):
     report = report_in("resolved", reporter=user("resident1"), resolved_at=T0)
     with freeze_time(T0 + timedelta(days=8)):
-        workflow.close_unverified()
+        supervision.close_unverified()
     response = api("resident1").post(f"/api/v1/reports/{report.pk}/rating/", {"score": 3},
                                      format="json")
     assert response.status_code == 201
@@ -232,10 +232,10 @@ def test_the_reporter_can_still_rate_an_automatically_closed_report(api, user):
 def test_the_sweep_skips_a_report_another_transaction_holds_and_takes_it_next_time(world, user):
     report = report_in("submitted", reporter=user("resident1"))
     with freeze_time(T0):
-        workflow.accept_report(report, actor=user("dispatcher-community"))
+        transitions.accept_report(report, actor=user("dispatcher-community"))
     with row_locked_elsewhere(Report.objects.filter(pk=report.pk)):
-        assert supervise_at(T0 + hours(73)) == workflow.Supervision(0, 0)  # skipped, not waited
-    assert supervise_at(T0 + hours(73)) == workflow.Supervision(1, 0)
+        assert supervise_at(T0 + hours(73)) == supervision.Supervision(0, 0)  # skipped, not waited
+    assert supervise_at(T0 + hours(73)) == supervision.Supervision(1, 0)
 
 
 def test_the_detail_shows_the_supervision_flag(api, dispatched):

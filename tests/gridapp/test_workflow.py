@@ -12,7 +12,8 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from config.api.errors import InvalidTransition
-from gridapp import workflow
+from gridapp.selectors import routing
+from gridapp.services import transitions
 from gridapp.models import Department, Photo, Region, Report, ReportEvent, Responsibility
 
 from .test_photos_support import HHL05_POINT, media, uploaded_photo_id
@@ -109,10 +110,10 @@ def test_the_nearest_responsibility_wins_and_other_has_none(world, user):
     Responsibility.objects.create(category=lighting().responsibilities.get().category,
                                   region=community, department=local)
     lamp = report_in("submitted", reporter=user("resident1"))
-    accepted = workflow.accept_report(lamp, actor=user("dispatcher-community"))
+    accepted = transitions.accept_report(lamp, actor=user("dispatcher-community"))
     assert accepted.suggested_department == local
     other = report_in("submitted", reporter=user("resident1"), category="other")
-    assert workflow.accept_report(other, actor=user("dispatcher-community")
+    assert transitions.accept_report(other, actor=user("dispatcher-community")
                                   ).suggested_department is None
 
 
@@ -121,14 +122,14 @@ def test_a_responsibility_of_the_parent_category_counts_when_the_leaf_has_none(w
     Responsibility.objects.all().delete()
     Responsibility.objects.create(category=lamp.category.parent, department=enforcement(),
                                   region=Region.objects.get(code="450502000000"))
-    assert workflow.suggest_department(lamp.category, lamp.region_code, "community") \
+    assert routing.suggest_department(lamp.category, lamp.region_code, "community") \
         == enforcement()
 
 
 def test_an_escalated_report_only_gets_suggestions_its_new_level_may_choose(world, user):
     clutter = report_in("submitted", reporter=user("resident1"), category="clutter",
                         level="district")
-    accepted = workflow.accept_report(clutter, actor=user("dispatcher-district"))
+    accepted = transitions.accept_report(clutter, actor=user("dispatcher-district"))
     assert accepted.suggested_department is None  # 东街街道's squad is below the district
 
 
@@ -405,9 +406,9 @@ def test_the_second_of_two_clicks_from_a_stale_page_is_409(world, user):
     conditional UPDATE matches nothing and nothing is written."""
     report = report_in("accepted", reporter=user("resident1"))
     stale = Report.objects.get(pk=report.pk)
-    workflow.dispatch_report(report, actor=user("dispatcher-community"), department=lighting())
+    transitions.dispatch_report(report, actor=user("dispatcher-community"), department=lighting())
     with pytest.raises(InvalidTransition):
-        workflow.dispatch_report(stale, actor=user("dispatcher-street"), department=enforcement())
+        transitions.dispatch_report(stale, actor=user("dispatcher-street"), department=enforcement())
     assert Report.objects.get(pk=report.pk).department == lighting()
     assert ReportEvent.objects.filter(report=report, action="dispatch").count() == 1
 
@@ -427,7 +428,7 @@ def test_every_transition_writes_one_event_and_moves_updated_at(world, user):
     report = report_in("submitted", reporter=user("resident1"))
     updated_before = report.updated_at
     with freeze_time(timezone.now() + timedelta(minutes=5)):
-        workflow.accept_report(report, actor=user("dispatcher-community"), note="收到")
+        transitions.accept_report(report, actor=user("dispatcher-community"), note="收到")
     fresh = Report.objects.get(pk=report.pk)
     assert fresh.updated_at == fresh.sla_started_at > updated_before
     [event] = ReportEvent.objects.filter(report=report, action="accept")
@@ -464,10 +465,10 @@ def test_a_detail_costs_the_same_queries_after_any_number_of_transitions(
         api, user, django_assert_num_queries, username, escalations):
     report = report_in("submitted", reporter=user("resident1"))
     for level in ["community", "street", "district"][:escalations]:
-        report = workflow.accept_report(report, actor=user(DISPATCHERS[level]))
-        report = workflow.escalate_report(report, actor=user(DISPATCHERS[level]), note="up")
-    report = workflow.accept_report(report, actor=user("dispatcher-city"))
-    workflow.dispatch_report(report, actor=user("dispatcher-city"), department=lighting())
+        report = transitions.accept_report(report, actor=user(DISPATCHERS[level]))
+        report = transitions.escalate_report(report, actor=user(DISPATCHERS[level]), note="up")
+    report = transitions.accept_report(report, actor=user("dispatcher-city"))
+    transitions.dispatch_report(report, actor=user("dispatcher-city"), department=lighting())
     client = api(username)
     with django_assert_num_queries(DETAIL_QUERIES[username]):
         response = client.get(f"/api/v1/reports/{report.pk}/")

@@ -8,10 +8,10 @@ import threading
 import pytest
 from django.db import connection
 
-from accounts.models import StaffRole, User
+from accounts.models import User
 from config.api.errors import InvalidTransition
-from gridapp import workflow
-from gridapp.models import Notification, Region, Report, ReportEvent
+from gridapp.services import transitions
+from gridapp.models import Notification, Region, Report, ReportEvent, StaffRole
 from tests.conftest import needs_postgres
 
 from .workflow_support import enforcement, lighting, report_in
@@ -55,8 +55,8 @@ def test_two_dispatchers_dispatching_at_once_one_wins_and_the_other_gets_409(wor
     community_copy, street_copy = Report.objects.get(pk=report.pk), Report.objects.get(pk=report.pk)
     community, street = user("dispatcher-community"), user("dispatcher-street")
     results = race(
-        lambda: workflow.dispatch_report(community_copy, actor=community, department=lighting()),
-        lambda: workflow.dispatch_report(street_copy, actor=street, department=enforcement()))
+        lambda: transitions.dispatch_report(community_copy, actor=community, department=lighting()),
+        lambda: transitions.dispatch_report(street_copy, actor=street, department=enforcement()))
     winner, loser = one_winner(results)
     assert isinstance(loser, InvalidTransition)
     stored = Report.objects.get(pk=report.pk)
@@ -89,8 +89,8 @@ def test_on_postgresql_the_loser_waits_for_the_winners_commit_then_sees_it(world
     copies = [Report.objects.select_related("category").get(pk=report.pk) for _i in range(2)]
     dispatcher = user("dispatcher-community")
     results = race(
-        lambda: workflow.escalate_report(copies[0], actor=dispatcher, note="up"),
-        lambda: workflow.dispatch_report(copies[1], actor=dispatcher, department=lighting()))
+        lambda: transitions.escalate_report(copies[0], actor=dispatcher, note="up"),
+        lambda: transitions.dispatch_report(copies[1], actor=dispatcher, department=lighting()))
     winner, loser = one_winner(results)
     assert isinstance(loser, InvalidTransition)
     stored = Report.objects.get(pk=report.pk)

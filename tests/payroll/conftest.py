@@ -7,10 +7,10 @@ from collections.abc import Callable
 
 import pytest
 
-from accounts.models import StaffRole, User
+from accounts.models import User
 from gridapp.demo import demo_user
 from gridapp import geo
-from gridapp.models import Grid, LeaderTerm, Region
+from gridapp.models import Grid, LeaderTerm, Region, StaffRole
 from payroll import services
 from payroll.models import Run
 

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from gridapp import notifications
+from gridapp.services import notifications
 
 
 class Command(BaseCommand):

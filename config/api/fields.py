@@ -1,0 +1,48 @@
+"""Serializer fields for values from outside that Python would take too kindly: every
+id and number a client sends goes through one of these."""
+
+import math
+
+from rest_framework import serializers
+
+# Ids are 64-bit signed integers on every database we run on (BigAutoField); a larger
+# number can name no row, and SQLite raises OverflowError on binding it.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """An id from JSON or a query string: an int, or a string of ASCII digits, within
+    1..MAX_ID; None otherwise. (`str.isdigit()` is true for "²" and "٣", which `int()`
+    then refuses or reads as another number.)"""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 19:
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        return None
+    return value
+
+
+class IdField(serializers.IntegerField):
+    """A row id: a positive 64-bit integer, ASCII digits only (DRF's own "A valid
+    integer is required." otherwise)."""
+
+    def to_internal_value(self, data: object) -> int:
+        value = parse_id(data)
+        if value is None:
+            self.fail("invalid")
+        return value
+
+
+class FiniteFloatField(serializers.FloatField):
+    """A float that is a real number: DRF's FloatField lets "nan" through, and NaN
+    passes every range check (each comparison with it is false)."""
+
+    def to_internal_value(self, data: object) -> float:
+        value = super().to_internal_value(data)
+        if not math.isfinite(value):
+            self.fail("invalid")
+        return value

@@ -1,0 +1,1 @@
+"""The gridapp endpoints, one module per area; `gridapp.api.urls` routes to them."""

@@ -1,0 +1,131 @@
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.idempotency import idempotent
+from config.api.errors import Forbidden
+from gridapp import divisions
+from gridapp.api.serializers import fields
+from gridapp.api.serializers import grids as s
+from gridapp.errors import NoGridHere
+from gridapp.models import Department, Grid, GridMembership, Region
+from gridapp.selectors import grids as selectors
+from gridapp.selectors.roles import roles_of
+from gridapp.services import memberships as services
+
+
+class RegionList(generics.ListAPIView):
+    """Regions are reference data: every signed-in user may read them."""
+
+    serializer_class = s.RegionSerializer
+    queryset = Region.objects.all()
+    filterset_fields = ["parent", "level"]
+
+
+class DepartmentList(generics.ListAPIView):
+    serializer_class = s.DepartmentSerializer
+    queryset = Department.objects.all()
+    filterset_fields = ["region"]
+
+
+class GridList(generics.ListAPIView):
+    serializer_class = s.GridSerializer
+    filter_backends: list = []
+
+    @extend_schema(parameters=[s.GridFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Grid]:
+        query = s.GridFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        grids = selectors.visible_grids(self.request.user)
+        if region := query.validated_data.get("region"):
+            grids = grids.filter(community__code__range=divisions.code_range(region.prefix))
+        if query.validated_data["mine"]:
+            roles = roles_of(self.request.user)
+            grids = grids.filter(pk__in=roles.led_grid_ids | roles.member_grid_ids)
+        return selectors.with_details(grids).order_by("code")
+
+
+class GridDetail(generics.RetrieveAPIView):
+    serializer_class = s.GridSerializer
+
+    def get_queryset(self) -> QuerySet[Grid]:
+        return selectors.with_details(selectors.visible_grids(self.request.user))
+
+
+class GridLocate(APIView):
+    """The grid containing a point. Open to every signed-in user: a newcomer needs it to
+    find the grid they live in."""
+
+    @extend_schema(parameters=[fields.PointQuerySerializer], responses=s.GridSerializer)
+    def get(self, request: Request) -> Response:
+        query = fields.PointQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        grid = selectors.locate_grid(query.validated_data["lat"], query.validated_data["lng"])
+        if grid is None:
+            raise NoGridHere()
+        grid = selectors.with_details(Grid.objects.filter(pk=grid.pk)).get()
+        return Response(s.GridSerializer(grid).data)
+
+
+def visible_grid(request: Request, pk: int) -> Grid:
+    return get_object_or_404(selectors.visible_grids(request.user).select_related("community"),
+                             pk=pk)
+
+
+class InviteCreate(APIView):
+    @extend_schema(request=None, responses={201: s.InviteSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        grid = visible_grid(request, pk)
+        return idempotent(request, lambda: Response(
+            s.InviteSerializer(services.create_invite(grid, actor=request.user)).data,
+            status=status.HTTP_201_CREATED))
+
+
+class GridMembers(generics.ListAPIView):
+    """Members of a grid: for its leader, the dispatchers above it and administrators.
+    `?status=pending` is the leader's inbox of requests to decide."""
+
+    serializer_class = s.MembershipSerializer
+    queryset = GridMembership.objects.none()  # names the model for the filters and the schema
+    filterset_fields = ["status", "member_type"]
+
+    def get_queryset(self) -> QuerySet[GridMembership]:
+        grid = visible_grid(self.request, self.kwargs["pk"])
+        if not services.manages_grid(self.request.user, grid):
+            raise Forbidden(_("Only the grid's leader and the command centres above it can "
+                              "list its members."))
+        return grid.memberships.select_related("user").order_by("created_at")
+
+
+class MembershipCreate(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "invite"
+
+    @extend_schema(request=s.JoinSerializer, responses={201: s.MembershipSerializer})
+    def post(self, request: Request) -> Response:
+        body = s.JoinSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return idempotent(request, lambda: Response(
+            s.MembershipSerializer(services.join_grid(actor=request.user, **body.validated_data)).data,
+            status=status.HTTP_201_CREATED))
+
+
+class MembershipDecision(APIView):
+    action: str = ""
+
+    @extend_schema(request=None, responses=s.MembershipSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        membership = get_object_or_404(selectors.visible_memberships(request.user), pk=pk)
+        membership = services.decide_membership(membership, action=self.action, actor=request.user)
+        return Response(s.MembershipSerializer(membership).data)
+
+

@@ -1,0 +1,64 @@
+"""The map: reports and grids as GeoJSON (`[lng, lat]`, GCJ-02)."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gridapp import divisions
+from gridapp.api.serializers import reports as s
+from gridapp.selectors import grids as grid_selectors
+from gridapp.selectors import reports as report_selectors
+
+MAP_MAX_FEATURES = 5000  # a safety cap until clustering and truncation are designed
+
+
+GEOJSON = {"type": "object", "properties": {"type": {"type": "string"},
+                                            "features": {"type": "array",
+                                                         "items": {"type": "object"}}}}
+
+
+class MapReports(APIView):
+    """Visible reports as GeoJSON points (`[lng, lat]`, GCJ-02), newest first."""
+
+    @extend_schema(parameters=[s.MapReportsQuerySerializer], responses={200: GEOJSON})
+    def get(self, request: Request) -> Response:
+        query = s.MapReportsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reports = report_selectors.filter_reports(
+            report_selectors.visible_reports(request.user), query.to_filter(), user=request.user)
+        rows = report_selectors.map_rows(reports, MAP_MAX_FEATURES + 1)
+        return Response({"type": "FeatureCollection",
+                         "features": [_report_feature(row) for row in rows[:MAP_MAX_FEATURES]],
+                         "truncated": len(rows) > MAP_MAX_FEATURES})
+
+
+def _report_feature(row: dict) -> dict:
+    return {"type": "Feature", "id": row["pk"],
+            "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
+            "properties": {"id": row["pk"], "number": row["number"], "status": row["status"],
+                           "level": row["level"], "urgent": row["urgent"],
+                           "category": row["category__code"],
+                           "category_name": row["category__name"],
+                           "created_at": serializers.DateTimeField().to_representation(
+                               row["created_at"])}}
+
+
+class MapGrids(APIView):
+    """Visible grids' boundaries as GeoJSON polygons, optionally under one region."""
+
+    @extend_schema(parameters=[s.MapGridsQuerySerializer], responses={200: GEOJSON})
+    def get(self, request: Request) -> Response:
+        query = s.MapGridsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        grids = grid_selectors.visible_grids(request.user)
+        if region := query.validated_data.get("region"):
+            grids = grids.filter(community__code__range=divisions.code_range(region.prefix))
+        rows = grids.order_by("code").values("pk", "code", "name", "boundary", "community_id",
+                                             "community__name")
+        return Response({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": g["pk"], "geometry": g["boundary"],
+             "properties": {"id": g["pk"], "code": g["code"], "name": g["name"],
+                            "community": g["community_id"],
+                            "community_name": g["community__name"]}} for g in rows]})

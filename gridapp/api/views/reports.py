@@ -1,0 +1,91 @@
+"""Categories and reports: the list, a new report, the detail (docs/api.md "Photos and
+reports"). Thin: parse, authorize, call one service or selector, serialize."""
+
+from django.db.models import Count, QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.idempotency import HEADER, idempotent
+from accounts.models import IdempotencyRecord
+from config.api.throttling import CreateThrottle
+from gridapp.api.serializers import reports as s
+from gridapp.models import Category, Report
+from gridapp.selectors import reports as report_selectors
+from gridapp.services import intake
+
+
+class CategoryList(generics.ListAPIView):
+    """Active categories, both levels; `reportable` marks the ones a report may take."""
+
+    serializer_class = s.CategorySerializer
+
+    def get_queryset(self) -> QuerySet[Category]:
+        return (Category.objects.filter(active=True).select_related("parent")
+                .annotate(child_count=Count("children")).order_by("sort_order", "code"))
+
+
+class ReportListCreate(generics.ListAPIView):
+    serializer_class = s.ReportSerializer
+    filter_backends: list = []
+    throttle_classes = [CreateThrottle]
+    throttle_scope = "report"
+
+    def get_queryset(self) -> QuerySet[Report]:
+        query = s.ReportFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        reports = report_selectors.filter_reports(
+            report_selectors.visible_reports(self.request.user), query.to_filter(),
+            user=self.request.user)
+        return report_selectors.with_list_details(reports).order_by("-created_at", "-pk")
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(),
+                "show_flags": report_selectors.sees_flags(self.request.user)}
+
+    @extend_schema(parameters=[s.ReportFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportCreatedSerializer})
+    def post(self, request: Request) -> Response:
+        body = s.ReportCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        intake.ensure_can_report(request.user)
+        verdict = _screen(request, intake.report_text(data["description"],
+                                                               data["address"]))
+        return idempotent(request, lambda: self._created(request, data, verdict))
+
+    def _created(self, request: Request, data: dict, verdict: str) -> Response:
+        submitted = intake.submit_report(actor=request.user, content_check=verdict,
+                                                  **data)
+        report = report_selectors.with_details(Report.objects.filter(pk=submitted.report.pk)).get()
+        context = {**self.get_serializer_context(),
+                   "possible_duplicates": submitted.possible_duplicates}
+        return Response(s.ReportCreatedSerializer(report, context=context).data,
+                        status=status.HTTP_201_CREATED)
+
+
+def _screen(request: Request, text: str) -> str:
+    """The content check, outside any transaction (it is a network call). A retry of a
+    request that already succeeded is answered from its stored response: don't ask
+    WeChat again, whose verdict could differ."""
+    key = request.headers.get(HEADER)
+    if key and IdempotencyRecord.objects.filter(user=request.user, key=key).exists():
+        # `idempotent` replays the first answer; should the record expire meanwhile, the
+        # report is created pending and the periodic sweep asks WeChat.
+        return Report.ContentCheck.PENDING
+    return intake.screen_text(actor=request.user, text=text)
+
+
+class ReportDetail(generics.RetrieveAPIView):
+    serializer_class = s.ReportDetailSerializer
+
+    def get_queryset(self) -> QuerySet[Report]:
+        return report_selectors.with_details(report_selectors.visible_reports(self.request.user))
+
+    def get_serializer_context(self) -> dict:
+        return {**super().get_serializer_context(),
+                "show_flags": report_selectors.sees_flags(self.request.user)}

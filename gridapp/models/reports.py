@@ -1,0 +1,281 @@
+"""Categories and who handles them, reports and their timeline."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .grids import Grid
+from .regions import Department, Region
+
+
+class ReportLevel(models.TextChoices):
+    """The four loops of "whistle and report": a report climbs one level per escalation."""
+
+    COMMUNITY = "community", _("community")
+    STREET = "street", _("street")
+    DISTRICT = "district", _("district")
+    CITY = "city", _("city")
+
+
+class Category(models.Model):
+    """What a report is about, in two levels (市政设施 / 路灯不亮).
+
+    Reports take a leaf: a category without children (a top-level one such as 其他 may
+    be a leaf itself). The SLA is per escalation level; the duplicate radius says how
+    near two reports must be to look like the same problem.
+    """
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name = models.CharField(_("name"), max_length=64)
+    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="children", verbose_name=_("parent"))
+    sla_hours_community = models.PositiveIntegerField(_("SLA hours (community)"), default=72)
+    sla_hours_street = models.PositiveIntegerField(_("SLA hours (street)"), default=72)
+    sla_hours_district = models.PositiveIntegerField(_("SLA hours (district)"), default=72)
+    sla_hours_city = models.PositiveIntegerField(_("SLA hours (city)"), default=72)
+    duplicate_radius_m = models.PositiveIntegerField(_("duplicate radius (m)"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveSmallIntegerField(_("sort order"), default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        """Both levels, as in 市政设施 / 路灯不亮 (reads `parent`: select it along)."""
+        return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
+
+    def sla_hours(self, level: str) -> int:
+        return getattr(self, f"sla_hours_{ReportLevel(level).value}")
+
+    def clean(self) -> None:
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": _("Categories have two levels at most.")})
+
+
+class Responsibility(models.Model):
+    """Which department handles a category in a region (DEMO.md "handled by"). On accept
+    the workflow walks up from the report's region and suggests the nearest one."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE,
+                                 related_name="responsibilities", verbose_name=_("category"))
+    region = models.ForeignKey(Region, on_delete=models.CASCADE, related_name="responsibilities",
+                               verbose_name=_("region"))
+    department = models.ForeignKey(Department, on_delete=models.CASCADE,
+                                   related_name="responsibilities", verbose_name=_("department"))
+
+    class Meta:
+        verbose_name = _("responsibility")
+        verbose_name_plural = _("responsibilities")
+        ordering = ["category", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "region"],
+                                    name="responsibility_one_per_category_region"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category} @ {self.region} → {self.department}"
+
+
+class ReportCounter(models.Model):
+    """The last report number handed out on a day: `number` = prefix + day + counter.
+    The row is incremented with a conditional UPDATE, so two creates never share one."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report counter")
+        verbose_name_plural = _("report counters")
+
+
+class Report(models.Model):
+    """A problem someone saw, from submission to closing (ARCHITECTURE.md's lifecycle).
+
+    `region_code` is the community code of the report's grid, copied here so that
+    "everything under a region" is one range scan on an indexed column.
+    """
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        ACCEPTED = "accepted", _("accepted")
+        DISPATCHED = "dispatched", _("dispatched")
+        IN_PROGRESS = "in_progress", _("in progress")
+        RESOLVED = "resolved", _("resolved")
+        CLOSED = "closed", _("closed")
+        REJECTED = "rejected", _("rejected")
+        DUPLICATE = "duplicate", _("duplicate")
+
+    # Not yet fixed: what a new report of the same problem may duplicate.
+    OPEN_STATUSES = (Status.SUBMITTED, Status.ACCEPTED, Status.DISPATCHED, Status.IN_PROGRESS)
+    Level = ReportLevel
+
+    class Source(models.TextChoices):
+        MINIPROGRAM = "miniprogram", _("mini-program")
+        HOTLINE = "hotline", _("12345 hotline")
+        PATROL = "patrol", _("patrol")
+        OPEN311 = "open311", _("Open311")
+
+    class ContentCheck(models.TextChoices):
+        PENDING = "pending", _("pending (WeChat was unavailable)")
+        PASSED = "pass", _("passed")
+        REVIEW = "review", _("needs review")
+        RISKY = "risky", _("risky")
+        SKIPPED = "skipped", _("not checked (no WeChat identity)")
+
+    number = models.CharField(_("number"), max_length=24, unique=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                 related_name="reports", verbose_name=_("reporter"))
+    source = models.CharField(_("source"), max_length=16, choices=Source.choices,
+                              default=Source.MINIPROGRAM)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="reports",
+                                 verbose_name=_("category"))
+    description = models.TextField(_("description"), max_length=10_000)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    lat = models.FloatField(_("latitude (GCJ-02)"))
+    lng = models.FloatField(_("longitude (GCJ-02)"))
+    coord_type = models.CharField(_("datum the client sent"), max_length=8, default="gcj02")
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="reports",
+                             verbose_name=_("grid"))
+    region_code = models.CharField(_("community code"), max_length=12, editable=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.SUBMITTED)
+    level = models.CharField(_("level"), max_length=16, choices=ReportLevel.choices,
+                             default=ReportLevel.COMMUNITY)
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="reports", verbose_name=_("department"))
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    urgent = models.BooleanField(_("urgent"), default=False)
+    duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="duplicates", verbose_name=_("duplicate of"))
+    content_check = models.CharField(_("content check"), max_length=8,
+                                     choices=ContentCheck.choices, default=ContentCheck.PENDING)
+    photo_distance_m = models.FloatField(
+        _("largest distance of a photo's EXIF point (m)"), null=True, blank=True)
+    location_suspect = models.BooleanField(_("photo taken far from the point"), default=False)
+    # The workflow (gridapp.workflow): the department the responsibility table suggests on
+    # accept, the SLA clock of the current level, the supervision flag, resolution and rating.
+    suggested_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("suggested department"))
+    sla_started_at = models.DateTimeField(_("SLA clock started at"), null=True, blank=True)
+    supervised_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating (1–5)"), null=True, blank=True)
+    rating_comment = models.TextField(_("rating comment"), max_length=2000, blank=True)
+    rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["region_code", "created_at"], name="report_region_idx"),
+            models.Index(fields=["-created_at", "-id"], name="report_recent_idx"),
+            models.Index(fields=["category", "lat", "lng"], name="report_category_point_idx"),
+            models.Index(fields=["grid", "created_at"], name="report_grid_idx"),
+            models.Index(fields=["reporter", "created_at"], name="report_reporter_idx"),
+            models.Index(fields=["department", "status"], name="report_department_idx"),
+            models.Index(fields=["status", "created_at"], name="report_status_idx"),
+            # the supervision sweep: open reports past their due time
+            models.Index(fields=["due_at"], name="report_due_idx", condition=Q(status__in=[
+                "submitted", "accepted", "dispatched", "in_progress"])),
+            # the automatic close: resolved reports nobody verified
+            models.Index(fields=["resolved_at"], name="report_unverified_idx",
+                         condition=Q(status="resolved")),
+        ]
+        constraints = [
+            models.CheckConstraint(name="report_status_valid", condition=Q(status__in=[
+                "submitted", "accepted", "dispatched", "in_progress", "resolved", "closed",
+                "rejected", "duplicate"])),
+            models.CheckConstraint(name="report_level_valid", condition=Q(level__in=[
+                "community", "street", "district", "city"])),
+            models.CheckConstraint(name="report_duplicate_has_original",
+                                   condition=~Q(status="duplicate")
+                                   | Q(duplicate_of__isnull=False)),
+            models.CheckConstraint(name="report_point_in_range",
+                                   condition=Q(lat__gte=-90, lat__lte=90,
+                                               lng__gte=-180, lng__lte=180)),
+            models.CheckConstraint(name="report_rating_in_range",
+                                   condition=Q(rating__isnull=True)
+                                   | Q(rating__gte=1, rating__lte=5)),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def traffic_light(self, now: dt.datetime | None = None) -> str | None:
+        """green while under 80 % of the level's SLA time is used, yellow up to 100 %,
+        red past due; None when no clock runs (not accepted yet, or no longer open)."""
+        if self.due_at is None or self.sla_started_at is None \
+                or self.status not in self.OPEN_STATUSES:
+            return None
+        total = (self.due_at - self.sla_started_at).total_seconds()
+        used = ((now or timezone.now()) - self.sla_started_at).total_seconds()
+        if used > total:
+            return "red"
+        return "green" if used < 0.8 * total else "yellow"
+
+    @property
+    def flagged(self) -> bool:
+        """Something a dispatcher should look at before acting on the report."""
+        return self.location_suspect or self.content_check in (
+            self.ContentCheck.REVIEW, self.ContentCheck.RISKY)
+
+
+class ReportEvent(models.Model):
+    """One line of a report's timeline, append-only: who did what, when, from which
+    status to which, at which level. Written in the transaction of the change."""
+
+    class Action(models.TextChoices):
+        SUBMIT = "submit", _("submit")
+        ACCEPT = "accept", _("accept")
+        DISPATCH = "dispatch", _("dispatch")
+        START = "start", _("start")
+        RESOLVE = "resolve", _("resolve")
+        VERIFY = "verify", _("verify")
+        REOPEN = "reopen", _("reopen")
+        ESCALATE = "escalate", _("escalate")
+        RETURN = "return", _("return")
+        REJECT = "reject", _("reject")
+        MERGE = "merge", _("merge")
+        CONTENT_CHECK = "content_check", _("content check")
+        SUPERVISE = "supervise", _("supervise (overdue)")
+        CLOSE = "close", _("close (not verified in time)")
+        RATE = "rate", _("rate")
+
+    report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events",
+                               verbose_name=_("report"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
+                              blank=True, related_name="+", verbose_name=_("actor"))
+    from_status = models.CharField(_("from status"), max_length=16, blank=True)
+    to_status = models.CharField(_("to status"), max_length=16)
+    level = models.CharField(_("level"), max_length=16, choices=ReportLevel.choices)
+    note = models.TextField(_("note"), blank=True)
+    # The department the event concerns (dispatched to, returned by, resolved by): what the
+    # department evaluation counts, kept even after the report moves on.
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("department"))
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("report event")
+        verbose_name_plural = _("report events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["report", "at"], name="reportevent_report_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,125 @@
+"""Who sees which reports, and the querysets the report endpoints read.
+
+A report carries its community's 12-digit code (`region_code`), so "under this region"
+is one range on that indexed column (`gridapp.divisions`).
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Subquery
+
+from accounts.models import User
+from gridapp import divisions
+from gridapp.models import Category, Photo, Region, Report, ReportEvent
+
+from .roles import roles_of
+
+
+def visible_reports(user: User) -> QuerySet[Report]:
+    """A reporter sees their own reports (and the originals they were merged into); a
+    leader also their grids'; a dispatcher those under their regions; a handler those
+    dispatched to their department; administrators all. Finance staff see nothing but
+    what they reported themselves."""
+    roles = roles_of(user)
+    if roles.is_admin:
+        return Report.objects.all()
+    # A reporter whose report was merged follows the original (a subquery, not a join).
+    followed = Report.objects.filter(reporter=user, duplicate_of__isnull=False).values(
+        "duplicate_of")
+    q = Q(reporter=user) | _pk_in(followed) | divisions.under_q(
+        "region_code", {region.prefix for region in roles.dispatcher_regions})
+    if roles.led_grid_ids:
+        q |= Q(grid_id__in=roles.led_grid_ids)
+    if roles.handler_departments:
+        q |= Q(department_id__in=[d.pk for d in roles.handler_departments])
+    return Report.objects.filter(q)
+
+
+class _InArray(Func):
+    """`field = ANY(ARRAY(subquery))` (PostgreSQL)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra) -> tuple[str, tuple]:
+        (field, field_params), (ids, ids_params) = (
+            compiler.compile(e) for e in self.get_source_expressions())
+        return f"{field} = ANY(ARRAY{ids})", (*field_params, *ids_params)
+
+
+def _pk_in(ids: QuerySet) -> Q:
+    """`pk IN (subquery)`, but on PostgreSQL as `pk = ANY(ARRAY(subquery))`: inside an OR,
+    IN (subquery) is a SubPlan tested row by row, so a member's list and its count read
+    every report (3 ms at 10,000 reports, growing with the table: benchmarks/load.py);
+    ARRAY() runs once (an InitPlan) and leaves an indexable id test, so the OR becomes a
+    BitmapOr of index scans (0.1 ms, whatever the table's size). Same single query."""
+    if settings.IS_POSTGRES:
+        return Q(_InArray(F("pk"), Subquery(ids.order_by())))
+    return Q(pk__in=ids)
+
+
+def sees_flags(user: User) -> bool:
+    """Flags (content check, photo distance) are for the command centre."""
+    roles = roles_of(user)
+    return roles.is_admin or roles.is_dispatcher
+
+
+def with_list_details(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """What the list serializer reads, in a constant number of queries."""
+    return (reports.select_related("category__parent", "grid", "reporter", "department",
+                                   "suggested_department")
+            .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("pk"))))
+
+
+def with_details(reports: QuerySet[Report]) -> QuerySet[Report]:
+    events = ReportEvent.objects.select_related("actor").order_by("at", "pk")
+    return with_list_details(reports).prefetch_related(Prefetch("events", queryset=events))
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """The filters of `GET /reports/` and the map, already parsed and validated."""
+
+    statuses: tuple[str, ...] = ()
+    category: Category | None = None
+    grid_id: int | None = None
+    region: Region | None = None
+    mine: bool = False
+    bbox: tuple[float, float, float, float] | None = None  # min lng, min lat, max lng, max lat
+    level: str | None = None
+    urgent: bool | None = None
+    flagged: bool | None = None
+
+
+def filter_reports(reports: QuerySet[Report], f: ReportFilter, *, user: User) -> QuerySet[Report]:
+    if f.statuses:
+        reports = reports.filter(status__in=f.statuses)
+    if f.category is not None:  # a first-level category means all of its children
+        reports = reports.filter(Q(category=f.category) | Q(category__parent=f.category))
+    if f.grid_id is not None:
+        reports = reports.filter(grid_id=f.grid_id)
+    if f.region is not None:
+        reports = reports.filter(region_code__range=divisions.code_range(f.region.prefix))
+    if f.mine:
+        reports = reports.filter(reporter=user)
+    if f.bbox is not None:
+        min_lng, min_lat, max_lng, max_lat = f.bbox
+        reports = reports.filter(lat__range=(min_lat, max_lat), lng__range=(min_lng, max_lng))
+    if f.level:
+        reports = reports.filter(level=f.level)
+    if f.urgent is not None:
+        reports = reports.filter(urgent=f.urgent)
+    if f.flagged is not None:
+        flagged = Q(location_suspect=True) | Q(content_check__in=[
+            Report.ContentCheck.REVIEW, Report.ContentCheck.RISKY])
+        reports = reports.filter(flagged if f.flagged else ~flagged)
+    return reports
+
+
+MAP_FIELDS = ("pk", "number", "status", "level", "urgent", "lat", "lng", "created_at",
+              "category__code", "category__name")
+
+
+def map_rows(reports: QuerySet[Report], limit: int) -> list[dict]:
+    """The newest `limit` reports as plain rows for GeoJSON (no model instances)."""
+    return list(reports.order_by("-created_at", "-pk").values(*MAP_FIELDS)[:limit])

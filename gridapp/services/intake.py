@@ -1,0 +1,208 @@
+"""Intake: a report from submission to the dispatcher's inbox (dispatch comes after,
+`gridapp.services.transitions`): who may report, the content check, the report number,
+the before photos, possible duplicates.
+
+Views, tasks and commands call these. Each action owns its transaction; the slow outside
+world (the object store, WeChat) is called outside the database transaction where the
+rule allows it, and every state a report enters writes its timeline event.
+"""
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.wechat import WeChatError, WeChatUnavailable, get_client
+from gridapp import geo
+from gridapp.errors import ContentRejected, NotAMember, OutsideAllGrids
+from gridapp.models import Category, Grid, Photo, Report, ReportCounter, ReportEvent
+from gridapp.selectors.grids import locate_grid
+from gridapp.selectors.roles import roles_of
+
+from .photos import claim_photos
+from .timeline import record_event
+
+log = logging.getLogger(__name__)
+
+METRES_PER_DEGREE_LAT = 111_320.0
+DUPLICATE_LIMIT = 5
+CONTENT_SWEEP_BATCH = 100
+# msg_sec_check scenes: 1 profile, 2 comment, 3 forum post, 4 social log.
+SEC_CHECK_SCENE = 3
+
+
+# --- reports -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    report_id: int
+    number: str
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class Submitted:
+    report: Report
+    possible_duplicates: list[Duplicate]
+
+
+def ensure_can_report(actor: User) -> None:
+    """An active member or current leader of some grid (any grid: the point may lie in a
+    neighbour's, as neighbours report what they see)."""
+    roles = roles_of(actor)
+    if not (roles.led_grid_ids or roles.member_grid_ids):
+        raise NotAMember()
+
+
+def screen_text(*, actor: User, text: str) -> str:
+    """WeChat's msg_sec_check verdict for a report's text, asked before anything is
+    stored: 'risky' is refused here (400 `content_rejected`), 'review' is stored flagged;
+    when WeChat is unreachable the verdict is 'pending' and a task asks again later."""
+    verdict = content_verdict(actor, text)
+    if verdict == Report.ContentCheck.RISKY:
+        raise ContentRejected()
+    return verdict
+
+
+def content_verdict(user: User, text: str) -> str:
+    if not user.wechat_openid or not text.strip():
+        return Report.ContentCheck.SKIPPED
+    try:
+        return get_client().msg_sec_check(user.wechat_openid, text, scene=SEC_CHECK_SCENE)
+    except (WeChatUnavailable, WeChatError) as exc:
+        log.warning("msg_sec_check unavailable, report text checked later: %s", exc)
+        return Report.ContentCheck.PENDING
+
+
+@transaction.atomic
+def submit_report(*, actor: User, category: Category, description: str, lat: float, lng: float,
+                  coord_type: str = geo.GCJ02, address: str = "",
+                  photo_ids: Sequence[int] = (), urgent: bool = False,
+                  source: str = Report.Source.MINIPROGRAM,
+                  content_check: str = Report.ContentCheck.PENDING) -> Submitted:
+    """Create a report in `submitted` at community level with its photos and its first
+    timeline event; answer the open reports nearby that may describe the same problem."""
+    ensure_can_report(actor)
+    lat, lng = geo.to_gcj02(lat, lng, coord_type)
+    grid = locate_grid(lat, lng)
+    if grid is None:
+        raise OutsideAllGrids()
+    now = timezone.now()
+    report = Report.objects.create(
+        number=next_report_number(timezone.localdate(now)), reporter=actor, source=source,
+        category=category, description=description, address=address, lat=lat, lng=lng,
+        coord_type=coord_type, grid=grid, region_code=_community_code(grid), urgent=urgent,
+        content_check=content_check, created_at=now)
+    attach_photos(report, photo_ids, actor=actor, kind=Photo.Kind.BEFORE, now=now)
+    # The grid's leader hears of it, after commit.
+    record_event(report, ReportEvent.Action.SUBMIT, actor=actor, from_status="", now=now)
+    return Submitted(report, possible_duplicates(report))
+
+
+def _community_code(grid: Grid) -> str:
+    return grid.community.code
+
+
+def next_report_number(day: date) -> str:
+    """BH20261126000123: prefix, day, the day's counter. Call inside a transaction: the
+    counter row stays locked by our UPDATE until commit, so no two reports share one."""
+    if not ReportCounter.objects.filter(day=day).update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                ReportCounter.objects.create(day=day, last=1)
+        except IntegrityError:  # a concurrent first report of the day created the row
+            ReportCounter.objects.filter(day=day).update(last=F("last") + 1)
+    last = ReportCounter.objects.filter(day=day).values_list("last", flat=True).get()
+    return f"{settings.REPORT_NUMBER_PREFIX}{day:%Y%m%d}{last:06d}"
+
+
+def attach_photos(report: Report, photo_ids: Sequence[int], *, actor: User, kind: str,
+                   now: datetime) -> None:
+    """The before photos of a new report, and the report flagged if they were taken far
+    from its point."""
+    if photo_ids:
+        claim_photos(report, photo_ids, actor=actor, kind=kind, now=now)
+        _flag_distant_photos(report)
+
+
+def _flag_distant_photos(report: Report) -> None:
+    """The farthest EXIF point from the report's; over the threshold the report is
+    flagged for the dispatcher (an old photo, or one taken elsewhere)."""
+    points = report.photos.filter(exif_lat__isnull=False).values_list("exif_lat", "exif_lng")
+    distances = [geo.distance_m(report.lat, report.lng, lat, lng) for lat, lng in points]
+    if not distances:
+        return
+    report.photo_distance_m = round(max(distances), 1)
+    report.location_suspect = report.photo_distance_m > settings.REPORT_PHOTO_DISTANCE_M
+    report.save(update_fields=["photo_distance_m", "location_suspect"])
+
+
+def possible_duplicates(report: Report) -> list[Duplicate]:
+    """Open reports of the same category within the category's radius, from the last
+    `REPORT_DUPLICATE_DAYS` days: nearest first, at most five.
+
+    The bounding box of the circle goes to SQL (indexed category + lat/lng); the exact
+    distance is computed here on the few rows inside it.
+    """
+    radius = report.category.duplicate_radius_m
+    d_lat = radius / METRES_PER_DEGREE_LAT
+    d_lng = radius / (METRES_PER_DEGREE_LAT * max(math.cos(math.radians(report.lat)), 0.01))
+    since = report.created_at - timedelta(days=settings.REPORT_DUPLICATE_DAYS)
+    rows = (Report.objects.filter(
+        category_id=report.category_id, status__in=Report.OPEN_STATUSES,
+        lat__range=(report.lat - d_lat, report.lat + d_lat),
+        lng__range=(report.lng - d_lng, report.lng + d_lng), created_at__gte=since)
+        .exclude(pk=report.pk).values_list("pk", "number", "lat", "lng"))
+    near = [Duplicate(pk, number, round(geo.distance_m(report.lat, report.lng, lat, lng), 1))
+            for pk, number, lat, lng in rows]
+    near = [d for d in near if d.distance_m <= radius]
+    return sorted(near, key=lambda d: (d.distance_m, d.report_id))[:DUPLICATE_LIMIT]
+
+
+# --- content checks WeChat could not answer at submission ---------------------------------
+
+
+def recheck_content(report: Report) -> str:
+    """Ask WeChat again about a report stored while it was unreachable. Conditional on
+    the report still being pending, so two sweeps never write twice."""
+    verdict = content_verdict(report.reporter, _report_text(report))
+    if verdict == Report.ContentCheck.PENDING:
+        return verdict
+    with transaction.atomic():
+        changed = Report.objects.filter(pk=report.pk, content_check=Report.ContentCheck.PENDING
+                                        ).update(content_check=verdict, updated_at=timezone.now())
+        if changed and verdict in (Report.ContentCheck.REVIEW, Report.ContentCheck.RISKY):
+            record_event(report, ReportEvent.Action.CONTENT_CHECK, actor=None,
+                         from_status=report.status, now=timezone.now(), note=str(
+                             _("Flagged by the content check: %(verdict)s") % {"verdict": verdict}))
+    return verdict
+
+
+def recheck_pending_content() -> int:
+    """The sweep: stops at the first report WeChat still can't answer (it is down: no
+    point in asking a hundred times)."""
+    checked = 0
+    pending = (Report.objects.filter(content_check=Report.ContentCheck.PENDING)
+               .select_related("reporter").order_by("pk")[:CONTENT_SWEEP_BATCH])
+    for report in pending:
+        if recheck_content(report) == Report.ContentCheck.PENDING:
+            break
+        checked += 1
+    return checked
+
+
+def report_text(description: str, address: str = "") -> str:
+    return "\n".join(part for part in (description, address) if part)
+
+
+def _report_text(report: Report) -> str:
+    return report_text(report.description, report.address)

@@ -1,0 +1,92 @@
+"""Photos: stored from the pipeline's output (`gridapp.images`), claimed by reports,
+and swept away when nobody claims them."""
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from config.db import skip_locked
+from gridapp.errors import PhotoInvalid
+from gridapp.images import ProcessedPhoto
+from gridapp.models import Photo, Report
+
+ORPHAN_BATCH = 200
+
+
+def claim_photos(report: Report, photo_ids: Iterable[int], *, actor: User, kind: str,
+                 now: datetime) -> None:
+    """Attach the actor's unattached photos to `report` with one conditional UPDATE (on
+    submission: before photos; on resolve: after photos). A photo that is someone else's,
+    attached meanwhile or swept as an orphan makes the count differ, and raises: the
+    caller's whole transaction rolls back."""
+    ids = set(photo_ids)
+    claimed = Photo.objects.filter(pk__in=ids, owner=actor, report__isnull=True).update(
+        report=report, kind=kind, attached_at=now)
+    if claimed != len(ids):
+        raise PhotoInvalid()
+
+
+def upload_photo(processed: ProcessedPhoto, *, actor: User,
+                 point: tuple[float, float] | None = None) -> Photo:
+    """Store a processed photo and its thumbnail under random keys and record them.
+
+    The files are written first; if the row can't be, they are deleted again, so that the
+    object store never keeps a file no row knows (the orphan sweep works from rows).
+    """
+    photo = Photo(owner=actor, content_type=processed.content_type, width=processed.width,
+                  height=processed.height, original_format=processed.original_format,
+                  original_bytes=processed.original_bytes, sha256=processed.sha256,
+                  taken_at=processed.taken_at)
+    photo.exif_lat, photo.exif_lng = processed.gps or (None, None)
+    photo.client_lat, photo.client_lng = point or (None, None)
+    key = uuid.uuid4().hex
+    photo.image.save(f"{key}.{processed.extension}", ContentFile(processed.image), save=False)
+    try:
+        photo.thumbnail.save(f"{key}_t.{processed.extension}", ContentFile(processed.thumbnail),
+                             save=False)
+        with transaction.atomic():
+            photo.save()
+    except Exception:
+        _delete_files([photo.image.name, photo.thumbnail.name])
+        raise
+    return photo
+
+
+def delete_orphan_photos(*, now: datetime | None = None) -> int:
+    """Delete photos never attached to a report within `PHOTO_ORPHAN_HOURS`, files first.
+
+    Rows are locked (skipping any a concurrent attach holds) and their files deleted
+    before the rows: a crash in between leaves rows whose next sweep finishes the job,
+    never files that no row knows. Safe to run twice or in parallel.
+    """
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.PHOTO_ORPHAN_HOURS)
+    deleted = 0
+    while batch := _delete_orphan_batch(cutoff):
+        deleted += batch
+    return deleted
+
+
+@transaction.atomic
+def _delete_orphan_batch(cutoff: datetime) -> int:
+    orphans = list(skip_locked(Photo.objects
+                   .filter(report__isnull=True, created_at__lt=cutoff)
+                   .order_by("pk")).values_list("pk", "image", "thumbnail")[:ORPHAN_BATCH])
+    if not orphans:
+        return 0
+    _delete_files([name for _pk, *names in orphans for name in names])
+    count, _by_model = Photo.objects.filter(pk__in=[pk for pk, *_names in orphans],
+                                            report__isnull=True).delete()
+    return count
+
+
+def _delete_files(names: Sequence[str]) -> None:
+    storage = Photo._meta.get_field("image").storage
+    for name in names:
+        if name:
+            storage.delete(name)  # a missing file is not an error on any backend
