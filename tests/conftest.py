@@ -14,6 +14,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 from pytest_httpserver import HTTPServer
+from rest_framework import throttling  # noqa: F401  (see below)
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 from werkzeug import Request, Response
@@ -23,6 +24,11 @@ from accounts.wechat import reset_client
 from config.demo import build_demo_world
 
 from .wechat_stub_helpers import APP_ID, APP_SECRET
+
+# DRF's throttles keep `timer = time.time` as a class attribute, read when the module is
+# first imported. Imported here, before any test freezes the clock, it is the real
+# time.time that freezegun then patches; imported lazily under a frozen clock, it would be
+# freezegun's function, which Python binds as a method and every later throttle fails.
 
 needs_postgres = pytest.mark.skipif(
     not settings.IS_POSTGRES, reason="needs PostgreSQL: run with DATABASE_URL=postgres://...")

@@ -6,7 +6,7 @@ answer the retry with 400 `invite_invalid`: only a replayed response can be a 20
 """
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -28,6 +28,7 @@ from gridapp.services import memberships as services
 from gridapp.models import Grid, GridMembership, Invite
 from tests.conftest import needs_postgres
 
+START = datetime.fromisoformat("2026-11-26T09:00:00+08:00")
 KEY = "0b9f7c1e-4a53-4c2e-9a57-3f1f6a0d2b7e"
 
 
@@ -149,12 +150,12 @@ def test_a_forbidden_request_is_not_stored(api, invite_url):
 
 
 def test_the_key_is_replayed_within_24_hours_and_fresh_after(api, invite_url, hhl05):
-    start = timezone.now()
-    first = post(api("leader5"), invite_url)
-    with freeze_time(start + timedelta(hours=23, minutes=59)):
-        # a new client: its access token must be valid at the frozen time
+    with freeze_time(START) as clock:
+        first = post(api("leader5"), invite_url)
+        clock.move_to(START + timedelta(hours=23, minutes=59))
+        # a new client: its access token must be valid at the moved clock
         assert post(api("leader5"), invite_url).content == first.content
-    with freeze_time(start + timedelta(hours=24, seconds=1)):
+        clock.move_to(START + timedelta(hours=24, seconds=1))
         later = post(api("leader5"), invite_url)
     assert later.status_code == 201 and not is_replay(later)
     assert later.json()["code"] != first.json()["code"]
@@ -162,11 +163,11 @@ def test_the_key_is_replayed_within_24_hours_and_fresh_after(api, invite_url, hh
 
 
 def test_the_purge_task_deletes_records_older_than_24_hours(api, invite_url):
-    start = timezone.now()
-    post(api("leader5"), invite_url, key="old")
-    with freeze_time(start + timedelta(hours=20)):
+    with freeze_time(START) as clock:
+        post(api("leader5"), invite_url, key="old")
+        clock.move_to(START + timedelta(hours=20))
         post(api("leader5"), invite_url, key="recent")
-    with freeze_time(start + timedelta(hours=24, seconds=1)):
+        clock.move_to(START + timedelta(hours=24, seconds=1))
         assert purge_idempotency_records.delay().get() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["recent"]
 

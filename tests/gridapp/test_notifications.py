@@ -263,15 +263,16 @@ def test_a_broken_queue_never_fails_the_request(api, user, monkeypatch):
 def test_the_relay_sends_what_is_due_and_leaves_the_rest(world, user, templates, wechat_stub):
     expect_token(wechat_stub)
     expect_subscribe_messages(wechat_stub)
-    reports = [report_in("submitted", reporter=user("resident1")) for _i in range(3)]
-    for report in reports:
-        transitions.accept_report(report, actor=user("dispatcher-community"))
-    later = Notification.objects.filter(report=reports[2])
-    later.update(next_attempt_at=timezone.now() + timedelta(minutes=5))  # a backoff running
-    assert relay_notifications() == {"sent": 2}
-    assert set(Notification.objects.values_list("status", flat=True)) == {"sent", "pending"}
-    assert relay_notifications() == {}
-    with freeze_time(timezone.now() + timedelta(minutes=6)):
+    with freeze_time(T0) as clock:
+        reports = [report_in("submitted", reporter=user("resident1")) for _i in range(3)]
+        for report in reports:
+            transitions.accept_report(report, actor=user("dispatcher-community"))
+        later = Notification.objects.filter(report=reports[2])
+        later.update(next_attempt_at=T0 + timedelta(minutes=5))  # a backoff running
+        assert relay_notifications() == {"sent": 2}
+        assert set(Notification.objects.values_list("status", flat=True)) == {"sent", "pending"}
+        assert relay_notifications() == {}
+        clock.tick(timedelta(minutes=6))
         assert notifications.relay_pending() == {"sent": 1}
 
 

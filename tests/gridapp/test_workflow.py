@@ -336,6 +336,7 @@ def test_the_grids_leader_may_verify_too(api, user):
     assert ok(act(api("leader5"), report.pk, "verify"))["status"] == "closed"
 
 
+@freeze_time("2026-11-26 09:00:00+08:00")
 def test_reopen_sends_it_back_to_the_same_department_with_a_fresh_clock(api, user):
     report = report_in("resolved", reporter=user("resident1"), department=lighting(),
                        due_at=timezone.now() - timedelta(days=1))
@@ -350,9 +351,9 @@ def test_verify_and_reopen_are_closed_after_seven_days(api, user, action, body):
         report = report_in("resolved", reporter=user("resident1"), department=lighting())
     with freeze_time("2026-11-08 10:00:00+08:00"):  # exactly 7 days: still allowed
         assert act(api("resident1"), report.pk, action, **body).status_code == 200
-    report = Report.objects.get(pk=report.pk)
-    Report.objects.filter(pk=report.pk).update(status="resolved",
-                                               resolved_at=report.resolved_at or timezone.now())
+        report = Report.objects.get(pk=report.pk)
+        Report.objects.filter(pk=report.pk).update(
+            status="resolved", resolved_at=report.resolved_at or timezone.now())
     report.refresh_from_db()
     with freeze_time(report.resolved_at + timedelta(days=7, seconds=1)):
         response = act(api("resident1"), report.pk, action, **body)
@@ -425,9 +426,10 @@ def test_a_retried_action_with_its_idempotency_key_is_200_not_409(api, user):
 
 
 def test_every_transition_writes_one_event_and_moves_updated_at(world, user):
-    report = report_in("submitted", reporter=user("resident1"))
-    updated_before = report.updated_at
-    with freeze_time(timezone.now() + timedelta(minutes=5)):
+    with freeze_time("2026-11-26 09:00:00+08:00") as clock:
+        report = report_in("submitted", reporter=user("resident1"))
+        updated_before = report.updated_at
+        clock.tick(timedelta(minutes=5))
         transitions.accept_report(report, actor=user("dispatcher-community"), note="收到")
     fresh = Report.objects.get(pk=report.pk)
     assert fresh.updated_at == fresh.sla_started_at > updated_before
