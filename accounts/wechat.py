@@ -29,6 +29,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
 from config.api.errors import DomainError, ServiceUnavailable
 
 log = logging.getLogger(__name__)
@@ -224,14 +225,21 @@ def _raise_for_errcode(path: str, data: dict) -> None:
 
 
 class DevBackend:
-    """The embedded default's stand-in: `demo-<name>` is the demo user `<name>`."""
+    """The embedded default's stand-in: `demo-<name>` is the demo user `<name>`, and
+    only an existing one (docs/demo.md): a typo must not quietly sign in as a new, empty
+    user who sees nothing."""
 
     PREFIX = "demo-"
 
     def code_to_session(self, code: str) -> Session:
         if not code.startswith(self.PREFIX) or len(code) <= len(self.PREFIX):
             raise WeChatCodeInvalid()
-        return Session(openid=dev_openid(code[len(self.PREFIX):]))
+        openid = dev_openid(code[len(self.PREFIX):])
+        if not User.objects.filter(wechat_openid=openid).exists():
+            raise WeChatCodeInvalid(_("There is no demo user %(name)s (see docs/demo.md; "
+                                      "`manage.py seed_demo` creates them).")
+                                    % {"name": code[len(self.PREFIX):]})
+        return Session(openid=openid)
 
     def get_phone_number(self, code: str) -> str:
         """An 11-digit code is taken as the number itself; any other code gives a

@@ -37,7 +37,7 @@ def test_no_token_is_401_not_authenticated(api):
 def test_a_bad_token_is_401(api):
     client = api()
     client.credentials(HTTP_AUTHORIZATION="Bearer not.a.jwt")
-    assert_error(client.get("/api/v1/me"), 401, "authentication_failed")
+    assert_error(client.get("/api/v1/me"), 401, "token_invalid")
 
 
 def test_a_validation_error_names_its_fields(api):
@@ -57,7 +57,7 @@ def test_a_domain_error_has_its_machine_code_and_no_fields(api):
 @pytest.mark.parametrize("path", ["/api/v1/no-such-thing/", "/api/v1/grids/1/nothing/",
                                   "/api/nowhere"])
 def test_an_unknown_url_is_a_json_404(api, path):
-    assert not settings.DEBUG  # with DEBUG on, Django shows its HTML debug page instead
+    assert not settings.DEBUG  # DEBUG on: tests/test_errors.py
     assert_error(api("leader1").get(path), 404, "not_found")
 
 
@@ -71,17 +71,17 @@ def test_a_wrong_method_is_405_method_not_allowed(api):
     assert_error(api("leader1").delete("/api/v1/regions/"), 405, "method_not_allowed")
 
 
-def test_malformed_json_is_400_parse_error(api):
+def test_malformed_json_is_400_invalid_json(api):
     response = api("newcomer").post("/api/v1/memberships/", b'{"invite_code": ',
                                     content_type="application/json")
-    assert_error(response, 400, "parse_error")
+    assert_error(response, 400, "invalid_json")
 
 
-def test_malformed_json_with_an_idempotency_key_is_400_parse_error(api):
+def test_malformed_json_with_an_idempotency_key_is_400_invalid_json(api):
     grid = Grid.objects.get(code="HHL-05")
     response = api("leader5").post(f"/api/v1/grids/{grid.pk}/invites/", b"{",
                                    content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
-    assert_error(response, 400, "parse_error")
+    assert_error(response, 400, "invalid_json")
 
 
 def test_an_unsupported_content_type_is_415(api):
@@ -96,6 +96,7 @@ def test_a_nested_error_reports_its_first_real_message():
     body = exception_handler(error, {}).data
     assert body["fields"] == {"photos": ["Too far north."], "note": ["Empty."]}
     assert body["detail"].endswith("Too far north.")
+    assert body["detail"] != "Too far north."  # it names the field first
 
 
 def test_an_unexpected_failure_is_a_json_500(api, monkeypatch):

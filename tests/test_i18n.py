@@ -173,7 +173,7 @@ def test_a_domain_error_speaks_the_requested_language(api, accept_language, deta
 def test_a_validation_error_is_chinese_down_to_its_fields(api):
     body = api("leader1").patch("/api/v1/me", {"display_name": "长" * 200}, format="json").json()
     assert body["code"] == "invalid"
-    assert body["detail"].startswith("输入有误：")
+    assert body["detail"].startswith("显示名称：")  # the field, named in words
     assert all(CJK.search(message) for message in body["fields"]["display_name"])
 
 

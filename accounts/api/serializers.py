@@ -11,12 +11,12 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from accounts.authentication import validated
 from accounts.models import User
+from config.api.errors import TokenInvalid
 
 
 class StrictCharField(serializers.CharField):
@@ -77,17 +77,19 @@ class RotatingRefreshSerializer(TokenRefreshSerializer):
     """simplejwt's refresh with rotation and blacklisting, and two holes closed: the
     token of a deleted user is a 401 (simplejwt's own raises DoesNotExist, a 500), and of
     two concurrent refreshes with one token only the first to blacklist it gets new
-    tokens (the blacklist row is unique, so blacklisting *is* the claim)."""
+    tokens (the blacklist row is unique, so blacklisting *is* the claim). An expired
+    refresh token is 401 `token_expired`, any other bad one 401 `token_invalid`: either
+    way the client signs in again with `wx.login`."""
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        refresh = self.token_class(attrs["refresh"])  # signature, expiry, type, blacklist
+        # signature, expiry, type, blacklist: 401 token_expired or token_invalid
+        refresh = validated(self.token_class, attrs["refresh"])
         user = User.objects.filter(pk=refresh.payload.get(jwt_settings.USER_ID_CLAIM)).first()
         if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
-            raise AuthenticationFailed(self.error_messages["no_active_account"],
-                                       "no_active_account")
+            raise TokenInvalid()
         _blacklisted, first = refresh.blacklist()
         if not first:
-            raise TokenError(_("Token is blacklisted"))
+            raise TokenInvalid()
         access = str(refresh.access_token)
         refresh.set_jti()
         refresh.set_exp()

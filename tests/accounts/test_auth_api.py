@@ -64,27 +64,33 @@ def test_the_access_token_from_login_opens_me(world):
     assert me.json()["id"] == User.objects.get(username="resident1").pk
 
 
-def test_a_first_login_creates_the_user_and_a_second_finds_them(db):
-    first_status, first = login("demo-stranger")
-    _status, second = login("demo-stranger")
+def test_a_demo_code_of_no_demo_user_is_wechat_code_invalid_and_creates_nobody(world):
+    """The dev backend signs in only as the users of docs/demo.md: a typo is an error,
+    not a new empty user who sees nothing."""
+    users = User.objects.count()
 
-    assert (first_status, first["created"], second["created"]) == (200, True, False)
-    assert first["user"]["id"] == second["user"]["id"]
-    user = User.objects.get(pk=first["user"]["id"])
-    assert user.wechat_openid == "dev-openid-stranger"
-    assert not user.has_usable_password()
-    assert user.last_login is not None
+    status, body = login("demo-nobody")
+
+    assert (status, body["code"]) == (400, "wechat_code_invalid")
+    assert "nobody" in body["detail"]
+    assert User.objects.count() == users
+
+
+def test_a_login_records_the_last_login(world):
+    login("demo-leader1")
+
+    assert User.objects.get(username="leader1").last_login is not None
 
 
 def test_a_twin_login_that_lost_the_race_gets_the_user_the_first_one_created(db):
     """Two requests with the same new openid both miss the lookup; the second insert hits
     the unique openid and must answer with the first one's user, not a 500."""
-    _status, first = login("demo-twin")
+    first, _created = services._create_wechat_user(Session(openid="o-twin"))
 
-    user, created = services._create_wechat_user(Session(openid="dev-openid-twin"))
+    user, created = services._create_wechat_user(Session(openid="o-twin"))
 
-    assert (user.pk, created) == (first["user"]["id"], False)
-    assert User.objects.filter(wechat_openid="dev-openid-twin").count() == 1
+    assert (user.pk, created) == (first.pk, False)
+    assert User.objects.filter(wechat_openid="o-twin").count() == 1
 
 
 def test_login_ignores_a_stale_token_sent_alongside(world):
@@ -121,10 +127,10 @@ def test_a_disabled_account_cannot_log_in(world):
     assert (status, body["code"]) == (403, "account_disabled")
 
 
-def test_login_attempts_are_throttled_per_client(monkeypatch, db):
+def test_login_attempts_are_throttled_per_client(monkeypatch, world):
     monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"login": "2/min"})
 
-    answers = [login("demo-someone") for _ in range(3)]
+    answers = [login("demo-leader1") for _ in range(3)]
 
     assert [status for status, _body in answers] == [200, 200, 429]
     assert answers[2][1]["code"] == "throttled"
@@ -134,7 +140,7 @@ def test_login_with_a_body_that_is_not_json_is_400(db):
     response = APIClient().post(LOGIN, "{not json", content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json()["code"] == "parse_error"
+    assert response.json()["code"] == "invalid_json"
 
 
 # --- login with the real client against the WeChat stub ---------------------------------
@@ -241,16 +247,17 @@ def test_of_two_racing_refreshes_with_one_token_only_the_first_wins(monkeypatch,
 
     status, body = refresh(tokens["refresh"])
 
-    assert (status, body["code"]) == (401, "authentication_failed")
+    assert (status, body["code"]) == (401, "token_invalid")
 
 
 def test_the_refresh_token_of_a_deleted_user_is_401_not_a_crash(db):
-    _status, tokens = login("demo-ghost")
-    User.objects.filter(wechat_openid="dev-openid-ghost").delete()
+    ghost = User.objects.create(username="ghost", wechat_openid="o-ghost")
+    token = str(RefreshToken.for_user(ghost))
+    ghost.delete()
 
-    status, body = refresh(tokens["refresh"])
+    status, body = refresh(token)
 
-    assert status == 401
+    assert (status, body["code"]) == (401, "token_invalid")
     assert set(body) == {"code", "detail"}
 
 

@@ -328,13 +328,13 @@ def test_msg_sec_check_treats_an_answer_it_does_not_understand_as_review(client,
 
 # --- the dev backend -------------------------------------------------------------------------
 
-def test_dev_backend_maps_demo_codes_to_demo_openids():
+def test_dev_backend_maps_demo_codes_to_demo_openids(world):
     assert DevBackend().code_to_session("demo-leader1") == Session(
         openid=wechat.dev_openid("leader1"))
 
 
-@pytest.mark.parametrize("code", ["demo-", "leader1", "", "DEMO-leader1"])
-def test_dev_backend_refuses_other_codes(code):
+@pytest.mark.parametrize("code", ["demo-", "leader1", "", "DEMO-leader1", "demo-nobody"])
+def test_dev_backend_refuses_other_codes(world, code):
     with pytest.raises(WeChatCodeInvalid):
         DevBackend().code_to_session(code)
 

@@ -177,7 +177,8 @@ def running_stack(*, gunicorn_workers: int = 2, url_expire: int = 3600,
                              redis_url=redis.url, stub_url=stub_url,
                              s3_endpoint=os.environ["S3_TEST_ENDPOINT_URL"],
                              url_expire=url_expire) | (extra_env or {})
-        for command in (["migrate", "--noinput"], ["seed_demo"]):
+        seed = ["seed_demo", "--i-know-this-is-not-production"]  # the stack runs DEBUG off
+        for command in (["migrate", "--noinput"], seed):
             subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True,
                            capture_output=True)
         web_port = free_port()

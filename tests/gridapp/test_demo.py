@@ -48,7 +48,7 @@ def snapshot() -> dict[str, list[dict]]:
 
 
 def test_seed_demo_twice_changes_nothing(db):
-    call_command("seed_demo")
+    call_command("seed_demo", "--i-know-this-is-not-production")  # tests run with DEBUG off
     first = snapshot()
-    call_command("seed_demo")
+    call_command("seed_demo", "--i-know-this-is-not-production")  # tests run with DEBUG off
     assert snapshot() == first
