@@ -44,6 +44,11 @@ class AlreadyMember(Conflict):
 # --- Reports ----------------------------------------------------------------------
 
 
+class TermOverlaps(Conflict):
+    default_code = "term_overlaps"
+    default_detail = _("The term overlaps another leader term of this grid.")
+
+
 class NotAMember(Forbidden):
     default_code = "not_a_member"
     default_detail = _("Only active grid members and grid leaders can report problems.")

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from config.api.errors import DomainError
 
 from . import selectors, services
@@ -20,31 +21,6 @@ from .models import (Adjustment, BankAccount, Run, RunEvent, RunExport, RunLine,
                      StipendPolicy, Suspension)
 
 INLINE_LINES_MAX = 200  # beyond this the run page links to the paginated line list
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """History and money records: shown, never edited here."""
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
 
 
 class PolicyForm(forms.ModelForm):

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
+from celery.result import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
 from pytest_httpserver import HTTPServer
@@ -36,12 +37,16 @@ needs_postgres = pytest.mark.skipif(
 
 @pytest.fixture(autouse=True)
 def _fresh_process_state():
-    """Caches and the WeChat client are per-process state: no test sees another's."""
+    """Caches, the WeChat client and Celery's join guard are per-process state: no test
+    sees another's. The guard is a global that an eager task sets and restores around
+    itself; eager tasks in concurrent threads restore it out of order and can leave it set,
+    after which any `.delay().get()` raises "Never call result.get() within a task"."""
     cache.clear()
     reset_client()
     yield
     cache.clear()
     reset_client()
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture(autouse=True)

@@ -52,3 +52,44 @@ def test_the_checker_sees_a_wrong_import(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("from payroll.models import Run\nimport gridapp.models\n")
     assert imported_apps(module) == {"payroll", "gridapp"}
+
+
+# Each history is written in one place, so no change of state can skip its row: the
+# services that own the model, and nothing else (admin, views, tasks and commands call them).
+HISTORY_WRITERS = {
+    "ReportEvent": {"gridapp/services/timeline.py"},
+    "GridEvent": {"gridapp/services/memberships.py", "gridapp/services/leaders.py"},
+    "RunEvent": {"payroll/services.py"},
+}
+
+
+def writes_history(path: Path, model: str) -> bool:
+    """`Model.objects.create(...)`, `.bulk_create(...)` or `Model(...)` in the module."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == model:
+            return True
+        if isinstance(func, ast.Attribute) and func.attr in {"create", "bulk_create"} \
+                and isinstance(func.value, ast.Attribute) and func.value.attr == "objects" \
+                and isinstance(func.value.value, ast.Name) and func.value.value.id == model:
+            return True
+    return False
+
+
+@pytest.mark.parametrize("model", sorted(HISTORY_WRITERS))
+def test_each_history_is_written_only_by_its_services(model):
+    writers = {str(path.relative_to(ROOT)) for app in ALLOWED for path in modules_of(app)
+               if writes_history(path, model)}
+    assert writers == HISTORY_WRITERS[model]
+
+
+def test_the_history_checker_sees_each_way_of_writing(tmp_path):
+    module = tmp_path / "m.py"
+    for line in ("GridEvent.objects.create(grid=g)", "GridEvent.objects.bulk_create([])",
+                 "GridEvent(grid=g).save()"):
+        module.write_text(line + "\n")
+        assert writes_history(module, "GridEvent")
+    module.write_text("GridEvent.objects.filter(grid=g)\n")
+    assert not writes_history(module, "GridEvent")

@@ -195,4 +195,45 @@ class GridMembership(models.Model):
         return f"{self.grid.code} {self.user} ({self.get_status_display()})"
 
 
-# --- Categories, photos and reports ------------------------------------------------------
+class GridEvent(models.Model):
+    """The history of a grid's people, one row per change, never edited: who asked to
+    join, who decided, who was appointed leader and when a term ended. Written only by
+    gridapp.services (memberships, leaders); payroll and appeals read it."""
+
+    class Action(models.TextChoices):
+        JOIN_REQUESTED = "join_requested", _("asked to join")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        REMOVED = "removed", _("removed")
+        TERM_APPOINTED = "term_appointed", _("appointed leader")
+        TERM_ENDED = "term_ended", _("leader term ended")
+
+    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="events",
+                             verbose_name=_("grid"))
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    subject = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("member or leader"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                              related_name="+", verbose_name=_("by"))
+    membership = models.ForeignKey(GridMembership, on_delete=models.PROTECT, null=True,
+                                   blank=True, related_name="events",
+                                   verbose_name=_("membership"))
+    term = models.ForeignKey(LeaderTerm, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="events", verbose_name=_("leader term"))
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("grid history entry")
+        verbose_name_plural = _("grid history")
+        ordering = ["grid", "at", "pk"]
+        indexes = [models.Index(fields=["grid", "at"], name="gridevent_grid_at_idx")]
+        constraints = [
+            models.CheckConstraint(name="gridevent_names_its_object", condition=(
+                Q(action__startswith="term_", term__isnull=False, membership__isnull=True)
+                | (~Q(action__startswith="term_") & Q(membership__isnull=False,
+                                                      term__isnull=True)))),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid.code} {self.get_action_display()} {self.subject} {self.at:%Y-%m-%d}"

@@ -15,7 +15,8 @@ from shapely.geometry import Point, Polygon, shape
 
 from accounts.models import User
 from gridapp import divisions
-from gridapp.models import GRID_SPAN_CACHE_KEY, Grid, GridMembership, LeaderTerm, current_terms_q
+from gridapp.models import (GRID_SPAN_CACHE_KEY, Department, Grid, GridMembership, LeaderTerm,
+                            Region, current_terms_q)
 
 from .roles import roles_of
 
@@ -33,6 +34,38 @@ def visible_grids(user: User) -> QuerySet[Grid]:
         grids = grids.filter(divisions.under_q("community__code", roles.visible_prefixes())
                              | Q(pk__in=roles.led_grid_ids | roles.member_grid_ids))
     return grids
+
+
+def regions(*, parent: Region | None = None, level: str | None = None) -> QuerySet[Region]:
+    """Reference data: every signed-in user may read it."""
+    found = Region.objects.all()
+    if parent is not None:
+        found = found.filter(parent=parent)
+    return found.filter(level=level) if level else found
+
+
+def departments(*, region: Region | None = None) -> QuerySet[Department]:
+    found = Department.objects.all()
+    return found.filter(region=region) if region is not None else found
+
+
+def grids_for(user: User, *, region: Region | None = None, mine: bool = False) -> QuerySet[Grid]:
+    """The grid list: what `user` may see, under `region`, or only their own."""
+    grids = visible_grids(user)
+    if region is not None:
+        grids = grids.filter(divisions.under_q("community__code", (region.prefix,)))
+    if mine:
+        roles = roles_of(user)
+        grids = grids.filter(pk__in=roles.led_grid_ids | roles.member_grid_ids)
+    return with_details(grids).order_by("code")
+
+
+def grid_members(grid: Grid, *, status: str | None = None,
+                 member_type: str | None = None) -> QuerySet[GridMembership]:
+    members = grid.memberships.select_related("user").order_by("created_at")
+    if status:
+        members = members.filter(status=status)
+    return members.filter(member_type=member_type) if member_type else members
 
 
 def with_details(grids: QuerySet[Grid]) -> QuerySet[Grid]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from config.api.errors import Forbidden, InvalidTransition
 from gridapp.errors import AlreadyMember, InviteInvalid
-from gridapp.models import Grid, GridMembership, Invite
+from gridapp.models import Grid, GridEvent, GridMembership, Invite
 from gridapp.selectors.roles import roles_of
 
 # Unambiguous characters (no 0/O, 1/I/L): 10 of them carry ~49 bits, and joins are
@@ -54,30 +54,44 @@ def join_grid(*, invite_code: str, member_type: str, actor: User) -> GridMembers
         raise InviteInvalid()
     try:
         with transaction.atomic():
-            return GridMembership.objects.create(grid=invite.grid, user=actor, invite=invite,
-                                                 member_type=member_type)
+            membership = GridMembership.objects.create(grid=invite.grid, user=actor,
+                                                       invite=invite, member_type=member_type)
     except IntegrityError:
         raise AlreadyMember()
+    _record(membership, GridEvent.Action.JOIN_REQUESTED, actor=actor)
+    return membership
 
 
-# status before → status after, for each decision a leader makes
+# status before → status after and the history row, for each decision a leader makes
 MEMBERSHIP_TRANSITIONS = {
-    "approve": (GridMembership.Status.PENDING, GridMembership.Status.ACTIVE),
-    "reject": (GridMembership.Status.PENDING, GridMembership.Status.REJECTED),
-    "remove": (GridMembership.Status.ACTIVE, GridMembership.Status.LEFT),
+    "approve": (GridMembership.Status.PENDING, GridMembership.Status.ACTIVE,
+                GridEvent.Action.APPROVED),
+    "reject": (GridMembership.Status.PENDING, GridMembership.Status.REJECTED,
+               GridEvent.Action.REJECTED),
+    "remove": (GridMembership.Status.ACTIVE, GridMembership.Status.LEFT,
+               GridEvent.Action.REMOVED),
 }
 
 
 @transaction.atomic
-def decide_membership(membership: GridMembership, *, action: str, actor: User) -> GridMembership:
-    """approve / reject / remove, by the grid's leader; race-safe by conditional update."""
+def decide_membership(membership: GridMembership, *, action: str, actor: User,
+                      note: str = "") -> GridMembership:
+    """approve / reject / remove, by the grid's leader; race-safe by conditional update.
+    `decided_by/at` keep the decision on the request (approve or reject); a removal
+    leaves them alone and is told by its history row."""
     if not is_grid_leader(actor, membership.grid):
         raise Forbidden(_("Only the grid's leader can decide on its members."))
-    before, after = MEMBERSHIP_TRANSITIONS[action]
-    now = timezone.now()
+    before, after, event = MEMBERSHIP_TRANSITIONS[action]
+    decision = {} if action == "remove" else {"decided_at": timezone.now(), "decided_by": actor}
     changed = GridMembership.objects.filter(pk=membership.pk, status=before).update(
-        status=after, decided_at=now, decided_by=actor)
+        status=after, **decision)
     if not changed:
         raise InvalidTransition()
     membership.refresh_from_db()
+    _record(membership, event, actor=actor, note=note)
     return membership
+
+
+def _record(membership: GridMembership, action: str, *, actor: User, note: str = "") -> None:
+    GridEvent.objects.create(grid_id=membership.grid_id, action=action, subject_id=membership.user_id,
+                             actor=actor, membership=membership, note=note)

@@ -394,3 +394,30 @@ def test_the_region_list_takes_a_constant_number_of_queries(api, django_assert_n
     with django_assert_num_queries(REGION_LIST_QUERIES):
         response = client.get("/api/v1/regions/", {"level": "community"})
     assert len(response.json()["results"]) == expected
+
+
+# --- every list filter is validated: a malformed value is 400 naming it -----------------
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("/api/v1/regions/", {"level": "planet"}, "level"),
+    ("/api/v1/regions/", {"parent": "abc"}, "parent"),
+    ("/api/v1/regions/", {"parent": "²"}, "parent"),
+    ("/api/v1/departments/", {"region": "abc"}, "region"),
+    ("/api/v1/grids/", {"region": "²"}, "region"),
+    ("/api/v1/grids/", {"mine": "perhaps"}, "mine"),
+    ("/api/v1/grids/{hhl05}/members/", {"status": "bogus"}, "status"),
+    ("/api/v1/grids/{hhl05}/members/", {"member_type": "alien"}, "member_type"),
+])
+def test_a_malformed_list_filter_is_a_400_naming_it(api, path, params, field):
+    path = path.format(hhl05=Grid.objects.get(code="HHL-05").pk)
+    response = api("leader5").get(path, params)
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "invalid" and field in response.json()["fields"]
+
+
+def test_departments_filter_by_region(api):
+    city = Region.objects.get(code="450500000000")
+    response = api("leader1").get("/api/v1/departments/", {"region": city.pk})
+    assert response.status_code == 200
+    assert {d["region"] for d in response.json()["results"]} == {city.pk}
+    assert response.json()["count"] == city.departments.count() > 0

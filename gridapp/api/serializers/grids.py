@@ -38,9 +38,27 @@ class GridSerializer(serializers.ModelSerializer):
         return UserBriefSerializer(terms[0].user).data if terms else None
 
 
+# --- list filters: the query string, validated; a malformed value is 400 naming it -------
+
+
+class RegionFilterSerializer(serializers.Serializer):
+    parent = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False)
+    level = serializers.ChoiceField(choices=Region.Level.choices, required=False)
+
+
+class DepartmentFilterSerializer(serializers.Serializer):
+    region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False)
+
+
 class GridFilterSerializer(serializers.Serializer):
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all(), required=False)
     mine = serializers.BooleanField(required=False, default=False)
+
+
+class MembershipFilterSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=GridMembership.Status.choices, required=False)
+    member_type = serializers.ChoiceField(choices=GridMembership.MemberType.choices,
+                                          required=False)
 
 
 class InviteSerializer(serializers.ModelSerializer):

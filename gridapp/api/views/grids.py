@@ -10,13 +10,12 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
-from gridapp import divisions
+from config.api.queries import validated_query
 from gridapp.api.serializers import fields
 from gridapp.api.serializers import grids as s
 from gridapp.errors import NoGridHere
 from gridapp.models import Department, Grid, GridMembership, Region
 from gridapp.selectors import grids as selectors
-from gridapp.selectors.roles import roles_of
 from gridapp.services import memberships as services
 
 
@@ -24,34 +23,36 @@ class RegionList(generics.ListAPIView):
     """Regions are reference data: every signed-in user may read them."""
 
     serializer_class = s.RegionSerializer
-    queryset = Region.objects.all()
-    filterset_fields = ["parent", "level"]
+
+    @extend_schema(parameters=[s.RegionFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Region]:
+        return selectors.regions(**validated_query(self.request, s.RegionFilterSerializer))
 
 
 class DepartmentList(generics.ListAPIView):
     serializer_class = s.DepartmentSerializer
-    queryset = Department.objects.all()
-    filterset_fields = ["region"]
+
+    @extend_schema(parameters=[s.DepartmentFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Department]:
+        return selectors.departments(**validated_query(self.request, s.DepartmentFilterSerializer))
 
 
 class GridList(generics.ListAPIView):
     serializer_class = s.GridSerializer
-    filter_backends: list = []
 
     @extend_schema(parameters=[s.GridFilterSerializer])
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Grid]:
-        query = s.GridFilterSerializer(data=self.request.query_params)
-        query.is_valid(raise_exception=True)
-        grids = selectors.visible_grids(self.request.user)
-        if region := query.validated_data.get("region"):
-            grids = grids.filter(community__code__range=divisions.code_range(region.prefix))
-        if query.validated_data["mine"]:
-            roles = roles_of(self.request.user)
-            grids = grids.filter(pk__in=roles.led_grid_ids | roles.member_grid_ids)
-        return selectors.with_details(grids).order_by("code")
+        return selectors.grids_for(self.request.user,
+                                   **validated_query(self.request, s.GridFilterSerializer))
 
 
 class GridDetail(generics.RetrieveAPIView):
@@ -95,15 +96,19 @@ class GridMembers(generics.ListAPIView):
     `?status=pending` is the leader's inbox of requests to decide."""
 
     serializer_class = s.MembershipSerializer
-    queryset = GridMembership.objects.none()  # names the model for the filters and the schema
-    filterset_fields = ["status", "member_type"]
+    queryset = GridMembership.objects.none()  # names the model for the schema
+
+    @extend_schema(parameters=[s.MembershipFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[GridMembership]:
         grid = visible_grid(self.request, self.kwargs["pk"])
         if not services.manages_grid(self.request.user, grid):
             raise Forbidden(_("Only the grid's leader and the command centres above it can "
                               "list its members."))
-        return grid.memberships.select_related("user").order_by("created_at")
+        return selectors.grid_members(grid, **validated_query(self.request,
+                                                              s.MembershipFilterSerializer))
 
 
 class MembershipCreate(APIView):

@@ -28,7 +28,6 @@ class CategoryList(generics.ListAPIView):
 
 class ReportListCreate(generics.ListAPIView):
     serializer_class = s.ReportSerializer
-    filter_backends: list = []
     throttle_classes = [CreateThrottle]
     throttle_scope = "report"
 
