@@ -5,7 +5,7 @@ The forbidden role × action combinations are generated in test_workflow_permiss
 the SLA clock and supervision are in test_sla.py; messages in test_notifications.py.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -347,13 +347,13 @@ def test_reopen_sends_it_back_to_the_same_department_with_a_fresh_clock(api, use
 
 @pytest.mark.parametrize("action, body", [("verify", {}), ("reopen", {"note": "还是不亮"})])
 def test_verify_and_reopen_are_closed_after_seven_days(api, user, action, body):
-    with freeze_time("2026-11-01 10:00:00+08:00"):
+    resolved_at = datetime.fromisoformat("2026-11-01T10:00:00+08:00")
+    with freeze_time(resolved_at):
         report = report_in("resolved", reporter=user("resident1"), department=lighting())
-    with freeze_time("2026-11-08 10:00:00+08:00"):  # exactly 7 days: still allowed
+    with freeze_time(resolved_at + timedelta(days=7)):  # exactly 7 days: still allowed
         assert act(api("resident1"), report.pk, action, **body).status_code == 200
-        report = Report.objects.get(pk=report.pk)
-        Report.objects.filter(pk=report.pk).update(
-            status="resolved", resolved_at=report.resolved_at or timezone.now())
+    # resolved again (a reopen cleared it), at a known time, for the closing check
+    Report.objects.filter(pk=report.pk).update(status="resolved", resolved_at=resolved_at)
     report.refresh_from_db()
     with freeze_time(report.resolved_at + timedelta(days=7, seconds=1)):
         response = act(api("resident1"), report.pk, action, **body)

@@ -36,12 +36,8 @@ class ReportAction(APIView):
     body_class: type[serializers.Serializer] = ws.ActionNoteSerializer
 
     def post(self, request: Request, pk: int) -> Response:
-        report = actionable_report(request, pk)
-        if not lifecycle.may(request.user, self.action, report):
-            raise Forbidden()
-        body = self.body_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        arguments = self.arguments(request, body.validated_data)
+        report, data = permitted_body(request, pk, self.action, self.body_class)
+        arguments = self.arguments(request, data)
         return idempotent(request, lambda: self.done(request, report, arguments))
 
     def arguments(self, request: Request, data: dict) -> dict:
@@ -87,12 +83,20 @@ class ReportRating(APIView):
 
     @extend_schema(request=ws.RatingBodySerializer, responses={201: ws.ReportRatingSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        report = actionable_report(request, pk)
-        if not lifecycle.may(request.user, lifecycle.RATE, report):
-            raise Forbidden()
-        body = ws.RatingBodySerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        report, data = permitted_body(request, pk, lifecycle.RATE, ws.RatingBodySerializer)
         return idempotent(request, lambda: Response(
             ws.ReportRatingSerializer(transitions.rate_report(
-                report, actor=request.user, **body.validated_data)).data,
+                report, actor=request.user, **data)).data,
             status=status.HTTP_201_CREATED))
+
+
+def permitted_body(request: Request, pk: int, action: str,
+                   body_class: type[serializers.Serializer]) -> tuple[Report, dict]:
+    """The report and the validated body, role first: a caller who may not act learns
+    nothing from the body's errors."""
+    report = actionable_report(request, pk)
+    if not lifecycle.may(request.user, action, report):
+        raise Forbidden()
+    body = body_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return report, body.validated_data
