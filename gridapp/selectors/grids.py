@@ -49,11 +49,16 @@ def departments(*, region: Region | None = None) -> QuerySet[Department]:
     return found.filter(region=region) if region is not None else found
 
 
+def visible_grids_under(user: User, region: Region | None) -> QuerySet[Grid]:
+    grids = visible_grids(user)
+    if region is None:
+        return grids
+    return grids.filter(divisions.under_q("community__code", (region.prefix,)))
+
+
 def grids_for(user: User, *, region: Region | None = None, mine: bool = False) -> QuerySet[Grid]:
     """The grid list: what `user` may see, under `region`, or only their own."""
-    grids = visible_grids(user)
-    if region is not None:
-        grids = grids.filter(divisions.under_q("community__code", (region.prefix,)))
+    grids = visible_grids_under(user, region)
     if mine:
         roles = roles_of(user)
         grids = grids.filter(pk__in=roles.led_grid_ids | roles.member_grid_ids)

@@ -68,9 +68,8 @@ class GridLocate(APIView):
 
     @extend_schema(parameters=[fields.PointQuerySerializer], responses=s.GridSerializer)
     def get(self, request: Request) -> Response:
-        query = fields.PointQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        grid = selectors.locate_grid(query.validated_data["lat"], query.validated_data["lng"])
+        point = validated_query(request, fields.PointQuerySerializer)
+        grid = selectors.locate_grid(point["lat"], point["lng"])
         if grid is None:
             raise NoGridHere()
         grid = selectors.with_details(Grid.objects.filter(pk=grid.pk)).get()

@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gridapp import divisions
+from config.api.queries import validated_query
 from gridapp.api.serializers import reports as s
 from gridapp.selectors import grids as grid_selectors
 from gridapp.selectors import reports as report_selectors
@@ -50,12 +50,8 @@ class MapGrids(APIView):
 
     @extend_schema(parameters=[s.MapGridsQuerySerializer], responses={200: GEOJSON})
     def get(self, request: Request) -> Response:
-        query = s.MapGridsQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        grids = grid_selectors.visible_grids(request.user)
-        if region := query.validated_data.get("region"):
-            grids = grids.filter(community__code__range=divisions.code_range(region.prefix))
-        rows = grids.order_by("code").values("pk", "code", "name", "boundary", "community_id",
+        region = validated_query(request, s.MapGridsQuerySerializer).get("region")
+        rows = grid_selectors.visible_grids_under(request.user, region).order_by("code").values("pk", "code", "name", "boundary", "community_id",
                                              "community__name")
         return Response({"type": "FeatureCollection", "features": [
             {"type": "Feature", "id": g["pk"], "geometry": g["boundary"],
