@@ -1,10 +1,13 @@
 """Reads scoped to what the requester may see: finance staff see the runs of regions
 under theirs (administrators all), a leader only their own lines."""
 
+import datetime as dt
+
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from accounts.models import User
 from gridapp.divisions import under_q
+from gridapp.models import Region
 from gridapp.selectors.roles import roles_of
 
 from .models import Adjustment, Run, RunEvent, RunLine, Suspension
@@ -27,6 +30,14 @@ def visible_runs(user: User) -> QuerySet[Run]:
     return _scoped(Run.objects.select_related("region", *USERS_OF_RUN), user, "region__code")
 
 
+def runs_for(user: User, *, period: dt.date | None = None, region: Region | None = None,
+             status: str | None = None) -> QuerySet[Run]:
+    """The run list: visible runs, newest period first, narrowed by the filters given."""
+    filters = {"period": period, "region": region, "status": status}
+    runs = visible_runs(user).filter(**{k: v for k, v in filters.items() if v is not None})
+    return runs.order_by("-period", "region__code", "-id")
+
+
 def run_lines(run: Run) -> QuerySet[RunLine]:
     return run.lines.select_related("leader", "grid").order_by("id")
 
@@ -35,10 +46,13 @@ def run_events(run: Run) -> QuerySet[RunEvent]:
     return run.events.select_related("actor").order_by("id")
 
 
-def my_lines(user: User) -> QuerySet[RunLine]:
-    """A leader's lines in approved and paid runs: drafts still change."""
-    return (RunLine.objects.filter(leader=user, live=True, run__status__in=Run.FROZEN)
-            .select_related("run", "grid").order_by("-period", "id"))
+def my_lines(user: User, *, year: int | None = None) -> QuerySet[RunLine]:
+    """A leader's lines in approved and paid runs (drafts still change), of one year if
+    given."""
+    lines = RunLine.objects.filter(leader=user, live=True, run__status__in=Run.FROZEN)
+    if year is not None:
+        lines = lines.filter(period__year=year)
+    return lines.select_related("run", "grid").order_by("-period", "id")
 
 
 def visible_adjustments(user: User) -> QuerySet[Adjustment]:
@@ -48,6 +62,14 @@ def visible_adjustments(user: User) -> QuerySet[Adjustment]:
                                                     "approved_by")
     return _scoped(adjustments, user, "grid__community__code").annotate(
         run_id=Subquery(carrying))
+
+
+def adjustments_for(user: User, *, leader: int | None = None) -> QuerySet[Adjustment]:
+    """The adjustment list: visible adjustments, newest first, of one leader if given."""
+    adjustments = visible_adjustments(user)
+    if leader is not None:
+        adjustments = adjustments.filter(leader_id=leader)
+    return adjustments.order_by("-created_at", "-id")
 
 
 def visible_suspensions(user: User) -> QuerySet[Suspension]:

@@ -48,13 +48,30 @@ class RegionField(serializers.Field):
         lookup = {"code": text} if len(text) == 12 and text.isdigit() else {"pk": data}
         try:
             return Region.objects.get(**lookup)
-        except (Region.DoesNotExist, ValueError, TypeError):
+        except (Region.DoesNotExist, ValueError, TypeError, OverflowError):
             self.fail("invalid")
 
 
 class RunCreateSerializer(serializers.Serializer):
     period = PeriodField()
     region = RegionField()
+
+
+# --- list filters: the query string, validated; a malformed value is 400 naming it -------
+
+
+class RunFilterSerializer(serializers.Serializer):
+    period = PeriodField(required=False)
+    region = RegionField(required=False)
+    status = serializers.ChoiceField(choices=Run.Status.choices, required=False)
+
+
+class AdjustmentFilterSerializer(serializers.Serializer):
+    leader = serializers.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
+
+
+class MyPayrollFilterSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=dt.MINYEAR, max_value=dt.MAXYEAR, required=False)
 
 
 class ReasonSerializer(serializers.Serializer):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -17,10 +17,10 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
+from config.api.queries import validated_query
 
 from .. import selectors, services
 from ..models import Run, RunExport
-from ..money import parse_period
 from . import serializers as s
 
 NOT_FINANCE = _("Only finance staff can do this.")
@@ -35,33 +35,18 @@ def visible_run(request: Request, pk: int) -> Run:
     return get_object_or_404(selectors.visible_runs(request.user), pk=pk)
 
 
-RUN_FILTERS = [OpenApiParameter("period", str, description="YYYY-MM"),
-               OpenApiParameter("region", int), OpenApiParameter("status", str)]
-
-
 class RunListCreate(generics.ListAPIView):
     """GET: runs of the regions under the requester's finance roles. POST: a new draft."""
 
     serializer_class = s.RunSerializer
-    filter_backends: list = []
 
-    @extend_schema(parameters=RUN_FILTERS)
+    @extend_schema(parameters=[s.RunFilterSerializer])
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Run]:
-        runs = selectors.visible_runs(self.request.user)
-        params = self.request.query_params
-        if period := params.get("period"):
-            try:
-                runs = runs.filter(period=parse_period(period))
-            except ValueError:
-                return runs.none()
-        if (region := params.get("region", "")).isdigit():
-            runs = runs.filter(region_id=region)
-        if run_status := params.get("status"):
-            runs = runs.filter(status=run_status)
-        return runs.order_by("-period", "region__code", "-id")
+        return selectors.runs_for(self.request.user,
+                                  **validated_query(self.request, s.RunFilterSerializer))
 
     @extend_schema(request=s.RunCreateSerializer, responses={201: s.RunCreatedSerializer})
     def post(self, request: Request) -> Response:
@@ -92,7 +77,6 @@ class RunDetail(generics.RetrieveAPIView):
 
 class RunLines(generics.ListAPIView):
     serializer_class = s.LineSerializer
-    filter_backends: list = []
 
     def get_queryset(self):
         return selectors.run_lines(visible_run(self.request, self.kwargs["pk"]))
@@ -102,7 +86,6 @@ class RunEvents(generics.ListAPIView):
     """The run's history: every transition, regeneration and bank-file download."""
 
     serializer_class = s.EventSerializer
-    filter_backends: list = []
 
     def get_queryset(self):
         return selectors.run_events(visible_run(self.request, self.kwargs["pk"]))
@@ -189,13 +172,14 @@ class RunExportXLSX(RunExportView):
 
 class AdjustmentListCreate(generics.ListAPIView):
     serializer_class = s.AdjustmentSerializer
-    filter_backends: list = []
+
+    @extend_schema(parameters=[s.AdjustmentFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        adjustments = selectors.visible_adjustments(self.request.user)
-        if (leader := self.request.query_params.get("leader", "")).isdigit():
-            adjustments = adjustments.filter(leader_id=leader)
-        return adjustments.order_by("-created_at", "-id")
+        return selectors.adjustments_for(
+            self.request.user, **validated_query(self.request, s.AdjustmentFilterSerializer))
 
     @extend_schema(request=s.AdjustmentCreateSerializer, responses={201: s.AdjustmentSerializer})
     def post(self, request: Request) -> Response:
@@ -219,7 +203,6 @@ class AdjustmentDetail(generics.RetrieveAPIView):
 
 class SuspensionListCreate(generics.ListAPIView):
     serializer_class = s.SuspensionSerializer
-    filter_backends: list = []
 
     def get_queryset(self):
         return selectors.visible_suspensions(self.request.user).order_by("-period", "id")
@@ -248,10 +231,9 @@ class SuspensionDetail(generics.RetrieveDestroyAPIView):
 class MyPayroll(APIView):
     """A leader's own lines (approved and paid runs) and, later, year-end shares."""
 
-    @extend_schema(parameters=[OpenApiParameter("year", int)], responses=s.MyPayrollSerializer)
+    @extend_schema(parameters=[s.MyPayrollFilterSerializer], responses=s.MyPayrollSerializer)
     def get(self, request: Request) -> Response:
-        lines = selectors.my_lines(request.user)
-        if (year := request.query_params.get("year", "")).isdigit():
-            lines = lines.filter(period__year=int(year))
+        lines = selectors.my_lines(request.user,
+                                   **validated_query(request, s.MyPayrollFilterSerializer))
         return Response({"lines": s.MyLineSerializer(lines, many=True).data,
                          "year_end_shares": []})
