@@ -12,7 +12,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from config.api.parsers import BodyTooLarge, BoundedJSONParser
 
-from .gridapp.test_photos_support import jpeg_bytes, report_body, upload
+from .gridapp.photos_support import jpeg_bytes, report_body, upload
 from .gridapp.workflow_support import act, report_in
 from .test_conventions import assert_error
 

@@ -4,7 +4,7 @@ import pytest
 
 from gridapp.models import Region, Report
 
-from .test_photos_support import HHL05_POINT, make_reports
+from .photos_support import HHL05_POINT, make_reports
 
 
 HPL01_POINT = (21.4810, 109.1170)

@@ -24,11 +24,9 @@ from tests.conftest import needs_postgres
 from tests.wechat_stub_helpers import (SUBSCRIBE_SEND, expect_subscribe_messages, expect_token,
                                        subscribe_messages)
 
-from .test_photos_support import media, uploaded_photo_id
-from .workflow_support import (act, lighting, ok, report_in, row_locked_elsewhere, submit,
-                               templates)
+from .photos_support import uploaded_photo_id
+from .workflow_support import act, lighting, ok, report_in, row_locked_elsewhere, submit
 
-__all__ = ["media", "templates"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("media")
 T0 = datetime.fromisoformat("2026-11-26T09:00:00+08:00")

@@ -27,9 +27,8 @@ from gridapp.tasks import relay_notifications
 from tests.wechat_stub_helpers import (MSG_SEC_CHECK, expect_subscribe_messages, expect_token,
                                        subscribe_messages)
 
-from .workflow_support import act, ok, submit, templates
+from .workflow_support import act, ok, submit
 
-__all__ = ["templates"]  # fixtures
 
 pytestmark = [pytest.mark.real_clock,  # a worker process and Redis, waited for
               pytest.mark.django_db(transaction=True),

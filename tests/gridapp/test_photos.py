@@ -16,12 +16,10 @@ from gridapp import images
 from gridapp.models import Photo
 from gridapp.services.photos import delete_orphan_photos
 
-from .test_photos_support import (BUCKET, HHL05_POINT, animated_gif,
-                                  animated_webp, camera_exif, image_bytes, image_file,
-                                  jpeg_bytes, media, moto_endpoint, png_16bit, png_declaring,
-                                  s3_storage, upload, uploaded_photo_id)
+from .photos_support import (BUCKET, HHL05_POINT, animated_gif, animated_webp, camera_exif,
+                             image_bytes, image_file, jpeg_bytes, png_16bit, png_declaring,
+                             upload, uploaded_photo_id)
 
-__all__ = ["media", "moto_endpoint", "s3_storage"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("media")
 

@@ -22,7 +22,7 @@ from gridapp.models import Category, Grid, Report
 from gridapp.selectors.reports import visible_reports
 from tests.conftest import needs_postgres
 
-from .test_photos_support import make_reports
+from .photos_support import make_reports
 
 pytestmark = needs_postgres
 

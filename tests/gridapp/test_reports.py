@@ -17,10 +17,9 @@ from gridapp.models import Category, Photo, Report, ReportCounter, ReportEvent
 from gridapp.tasks import check_pending_report_content
 from tests.conftest import needs_postgres
 
-from .test_photos_support import (HHL05_POINT, camera_exif, jpeg_bytes,
-                                  make_reports, media, report_body, uploaded_photo_id)
+from .photos_support import (HHL05_POINT, camera_exif, jpeg_bytes, make_reports, report_body,
+                             uploaded_photo_id)
 
-__all__ = ["media"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("media")
 HPL01_POINT = (21.4810, 109.1170)

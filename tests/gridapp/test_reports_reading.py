@@ -10,7 +10,7 @@ import pytest
 
 from gridapp.models import Category, Department, Grid, Region, Report, ReportEvent
 
-from .test_photos_support import make_reports
+from .photos_support import make_reports
 
 
 HPL01_POINT = (21.4810, 109.1170)

@@ -16,11 +16,10 @@ from gridapp.selectors import routing
 from gridapp.services import transitions
 from gridapp.models import Department, Photo, Region, Report, ReportEvent, Responsibility
 
-from .test_photos_support import HHL05_POINT, media, uploaded_photo_id
+from .photos_support import HHL05_POINT, uploaded_photo_id
 from .workflow_support import (DISPATCHERS, act, enforcement, lighting, ok, report_in, snapshot,
                                submit)
 
-__all__ = ["media"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("media")
 HPL01_POINT = (21.4810, 109.1170)

@@ -22,10 +22,9 @@ from freezegun import freeze_time
 from accounts.models import User
 from gridapp.models import Department, Report
 
-from .test_photos_support import media, uploaded_photo_id
+from .photos_support import uploaded_photo_id
 from .workflow_support import LEVELS, act, lighting, report_in, snapshot
 
-__all__ = ["media"]  # fixtures
 
 pytestmark = pytest.mark.usefixtures("media")
 

@@ -10,14 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
-import pytest
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from gridapp.models import Department, Report, ReportEvent
 
-from .test_photos_support import HHL05_POINT, make_reports, report_body, uploaded_photo_id
+from .photos_support import HHL05_POINT, make_reports, report_body, uploaded_photo_id
 
 TEMPLATE_IDS = {kind: f"tmpl-{kind}" for kind in
                 ("new_report", "accepted", "dispatched", "resolved", "closed", "overdue")}
@@ -71,15 +70,6 @@ def snapshot(report: Report) -> tuple:
 
 def after_photo(client) -> int:
     return uploaded_photo_id(client)
-
-
-@pytest.fixture
-def templates(settings) -> dict[str, str]:
-    """Every kind of message has a template id (the embedded default has none)."""
-    settings.WECHAT_TEMPLATES = {
-        kind: {**settings.WECHAT_TEMPLATES[kind], "id": template}
-        for kind, template in TEMPLATE_IDS.items()}
-    return TEMPLATE_IDS
 
 
 @contextmanager

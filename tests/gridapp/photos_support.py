@@ -1,18 +1,14 @@
-"""Builders and fixtures shared by the photo, report and map tests (no tests here).
+"""Builders shared by the photo, report and map tests (their fixtures are in conftest.py).
 
 Images are made in memory with Pillow, or read from `images/` (copied from the shared
 test data: real files from cameras and Pillow's own test suite).
 """
 
 import io
-import socket
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -145,51 +141,3 @@ def make_reports(count: int, *, reporter, grid_code: str = "HHL-05",
         height=48, original_format="JPEG", original_bytes=1000, sha256="0" * 64)
         for r in reports for k in range(photos)])
     return reports
-
-
-# --- a real local S3 server (moto) ------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
-
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def s3_storage(settings, monkeypatch, moto_endpoint):
-    """STORAGE_BACKEND=s3 as config/settings.py builds it, against the local server."""
-    from config.settings import s3_storage_options
-
-    for name, value in {"AWS_STORAGE_BUCKET_NAME": BUCKET, "AWS_S3_ENDPOINT_URL": moto_endpoint,
-                        "AWS_S3_REGION_NAME": "us-east-1", "AWS_ACCESS_KEY_ID": "test-key",
-                        "AWS_SECRET_ACCESS_KEY": "test-secret",
-                        "AWS_S3_ADDRESSING_STYLE": "path", "AWS_QUERYSTRING_EXPIRE": "600"
-                        }.items():
-        monkeypatch.setenv(name, value)
-    client = boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1",
-                          aws_access_key_id="test-key", aws_secret_access_key="test-secret")
-    client.create_bucket(Bucket=BUCKET)
-    settings.STORAGES = {**settings.STORAGES, "default": {
-        "BACKEND": "config.storage.S3Storage", "OPTIONS": s3_storage_options()}}
-    yield client
-    for item in client.list_objects_v2(Bucket=BUCKET).get("Contents", []):
-        client.delete_object(Bucket=BUCKET, Key=item["Key"])
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    """Local storage in a throwaway folder."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
