@@ -56,11 +56,15 @@ def build_city(leaders: int) -> None:
     from gridapp.models import Region
     from payroll.models import StipendPolicy
 
+    from accounts.models import User
+
     city = Region.objects.create(code=CITY, name="Bench city", level="city")
     communities = list(_communities(city, leaders // 100))
     StipendPolicy.objects.create(region=city, effective_from=JAN, monthly_amount=MONTHLY)
+    opened_by = (User.objects.create(username="bench-maker"),
+                 User.objects.create(username="bench-checker"))
     for start in range(0, leaders, BATCH):
-        _seed_batch(communities, range(start, min(start + BATCH, leaders)))
+        _seed_batch(communities, range(start, min(start + BATCH, leaders)), opened_by)
 
 
 def _communities(city, count: int) -> Iterator:
@@ -80,9 +84,10 @@ def _communities(city, count: int) -> Iterator:
                                             parent=street)
 
 
-def _seed_batch(communities: list, numbers: range) -> None:
-    """Grids k (100 per community), their leaders, and their terms; every 20th grid
-    changes leader in mid-November."""
+def _seed_batch(communities: list, numbers: range, opened_by: tuple) -> None:
+    """Grids k (100 per community), their leaders, their terms and bank accounts (each
+    from an approved change, as the database insists); every 20th grid changes leader in
+    mid-November."""
     from django.contrib.auth.hashers import make_password
 
     from accounts.models import User
@@ -100,6 +105,24 @@ def _seed_batch(communities: list, numbers: range) -> None:
         if end:  # the successor is the same person: enough to write a second line
             terms.append(LeaderTerm(grid=grid, user=user, start_date=dt.date(2026, 11, 16)))
     LeaderTerm.objects.bulk_create(terms)
+    _open_bank_accounts(users, *opened_by)
+
+
+def _open_bank_accounts(users: list, maker, checker) -> None:
+    from django.utils import timezone
+
+    from payroll.models import BankAccount, BankAccountChange
+
+    now = timezone.now()
+    changes = BankAccountChange.objects.bulk_create(
+        BankAccountChange(leader=user, account_name=user.display_name, bank_name="Bench bank",
+                          account_number=f"6231{user.pk:015d}", reason="bench",
+                          status=BankAccountChange.Status.APPROVED, requested_by=maker,
+                          requested_at=now, decided_by=checker, decided_at=now)
+        for user in users)
+    BankAccount.objects.bulk_create(
+        BankAccount(leader_id=c.leader_id, account_name=c.account_name, bank_name=c.bank_name,
+                    account_number=c.account_number, change=c) for c in changes)
 
 
 def _grid(geo, community, k: int):
@@ -228,7 +251,7 @@ def time_afterwards() -> None:
     from accounts.models import User
     from gridapp.models import StaffRole
     from gridapp.models import Region
-    from payroll import exports, services
+    from payroll import bank_templates, services
     from payroll.audit import audit_run
     from payroll.models import Run
 
@@ -238,8 +261,13 @@ def time_afterwards() -> None:
         StaffRole.objects.create(user=person, role=StaffRole.Role.FINANCE, region=city)
     run = services.submit_run(Run.objects.get(), actor=maker)
     run = services.approve_run(run, actor=checker)
-    for name, call in (("CSV bank file", exports.build_csv), ("XLSX bank file", exports.build_xlsx),
-                       ("check_payroll audit", audit_run)):
+    standard = bank_templates.STANDARD
+    for name, call in (
+            ("CSV bank file",
+             lambda r: bank_templates.build(standard, r, "csv", full_numbers=True)),
+            ("XLSX bank file",
+             lambda r: bank_templates.build(standard, r, "xlsx", full_numbers=True)),
+            ("check_payroll audit", audit_run)):
         started = time.perf_counter()
         call(run)
         seconds = time.perf_counter() - started

@@ -332,6 +332,27 @@ PAYROLL_EXPORT_ACCOUNT_NUMBERS = env("PAYROLL_EXPORT_ACCOUNT_NUMBERS", default="
 if PAYROLL_EXPORT_ACCOUNT_NUMBERS not in ("masked", "full"):
     raise ImproperlyConfigured("PAYROLL_EXPORT_ACCOUNT_NUMBERS must be 'masked' or 'full'.")
 
+
+def payroll_adjustment_limit() -> "Decimal":
+    """PAYROLL_ADJUSTMENT_LIMIT: the largest adjustment either way, in yuan with at most two
+    decimals (3000.00 by default)."""
+    from decimal import Decimal  # imported here to keep the payroll settings in one place
+
+    text = env("PAYROLL_ADJUSTMENT_LIMIT", default="3000.00")
+    try:
+        limit = Decimal(text)
+    except ArithmeticError:
+        limit = Decimal("NaN")
+    if not (limit.is_finite() and Decimal("0.01") <= limit <= Decimal("99999999.99")
+            and limit == limit.quantize(Decimal("0.01"))):
+        raise ImproperlyConfigured("PAYROLL_ADJUSTMENT_LIMIT must be an amount from 0.01 to "
+                                   f"99999999.99 with at most two decimals, not {text!r}.")
+    return limit
+
+
+# Largest adjustment either way: beyond it 400 `amount_over_limit`.
+PAYROLL_ADJUSTMENT_LIMIT = payroll_adjustment_limit()
+
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=CELERY_BROKER_URL == "memory://")
@@ -369,8 +390,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "gridapp.tasks.close_unverified_reports",
         "schedule": timedelta(minutes=30),
     },
-    "prepare-payroll-drafts": {  # on the 1st: next month's draft for every policy region
-        "task": "payroll.tasks.prepare_next_month_runs",
+    "prepare-payroll-drafts": {  # on the 1st: the new month's draft for every community
+        "task": "payroll.tasks.prepare_monthly_runs",
         "schedule": crontab(minute=30, hour=1, day_of_month=1),
     },
 }

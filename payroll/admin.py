@@ -17,23 +17,28 @@ from config.admin_base import ReadOnlyAdmin, ReadOnlyInline
 from config.api.errors import DomainError
 
 from . import selectors, services
-from .models import (Adjustment, BankAccount, Run, RunEvent, RunExport, RunLine,
-                     StipendPolicy, Suspension)
+from .models import (Adjustment, BankAccount, BankAccountChange, Payment, Run, RunEvent,
+                     RunExport, RunLine, StipendPolicy, Suspension)
 
 INLINE_LINES_MAX = 200  # beyond this the run page links to the paginated line list
 
 
 class PolicyForm(forms.ModelForm):
+    """A new policy, checked by `services.validate_policy` (finance over the region, no
+    retroactive start) so that its errors show on the form."""
+
+    POLICY_FIELDS = ["region", "effective_from", "monthly_amount", "withholding_percent"]
+
     class Meta:
         model = StipendPolicy
-        fields = ["region", "effective_from", "monthly_amount", "withholding_percent",
-                  "proration"]
+        fields = ["region", "effective_from", "monthly_amount", "withholding_percent"]
 
     def clean(self) -> dict:
         data = super().clean()
-        if self.instance.pk is None and data.get("region") and data.get("effective_from"):
+        if self.instance.pk is None and all(data.get(f) is not None for f in self.POLICY_FIELDS):
             try:
-                services.check_policy_start(data["region"], data["effective_from"])
+                services.validate_policy(**{f: data[f] for f in self.POLICY_FIELDS},
+                                         actor=self.actor)
             except DomainError as exc:
                 raise forms.ValidationError(str(exc.detail))
         return data
@@ -41,21 +46,29 @@ class PolicyForm(forms.ModelForm):
 
 @admin.register(StipendPolicy)
 class StipendPolicyAdmin(admin.ModelAdmin):
-    """A policy is never edited once made: a change is a new policy from a later month."""
+    """A policy is never edited once made: a change is a new policy from a later month,
+    made through `services.create_policy` like every other."""
 
     form = PolicyForm
     list_display = ["region", "effective_from", "monthly_amount", "withholding_percent",
                     "proration", "created_by"]
     list_select_related = ["region", "created_by"]
+    search_fields = ["region__name", "region__code"]
     autocomplete_fields = ["region"]
 
+    def get_form(self, request: HttpRequest, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        return form
+
     def get_readonly_fields(self, request: HttpRequest, obj=None) -> list[str]:
-        return [*PolicyForm.Meta.fields, "created_by", "created_at"] if obj else []
+        return [*PolicyForm.Meta.fields, "proration", "created_by", "created_at"] if obj else []
 
     def save_model(self, request: HttpRequest, obj: StipendPolicy, form, change: bool) -> None:
         if not change:
-            obj.created_by = request.user
-            obj.save()
+            created = services.create_policy(
+                **{f: form.cleaned_data[f] for f in PolicyForm.POLICY_FIELDS}, actor=request.user)
+            obj.pk = created.pk
 
 
 class LineInline(ReadOnlyInline):
@@ -163,8 +176,9 @@ class RunLineAdmin(ReadOnlyAdmin):
 @admin.register(Adjustment)
 class AdjustmentAdmin(ReadOnlyAdmin):
     list_display = ["leader", "period", "grid", "amount", "reason", "prepared_by",
-                    "approved_by", "approved_at"]
+                    "approved_by", "approved_at", "withdrawn_at"]
     list_select_related = ["leader", "grid", "prepared_by", "approved_by"]
+    search_fields = ["leader__username", "leader__display_name", "reason"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Adjustment]:
         return selectors.visible_adjustments(request.user)
@@ -172,7 +186,9 @@ class AdjustmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Suspension)
 class SuspensionAdmin(ReadOnlyAdmin):
-    list_display = ["leader", "period", "reason", "created_by", "created_at"]
+    list_display = ["leader", "period", "reason", "created_by", "created_at", "lifted_by",
+                    "lifted_at"]
+    search_fields = ["leader__username", "leader__display_name", "reason"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Suspension]:
         return selectors.visible_suspensions(request.user)
@@ -186,11 +202,42 @@ class RunExportAdmin(ReadOnlyAdmin):
 
 
 @admin.register(BankAccount)
-class BankAccountAdmin(admin.ModelAdmin):
+class BankAccountAdmin(ReadOnlyAdmin):
+    """Read-only: bank details change only through an approved bank account change
+    (POST /api/v1/payroll/bank-account-changes/, then another person approves)."""
+
     list_display = ["leader", "account_name", "bank_name", "masked_number", "updated_at"]
     search_fields = ["leader__username", "leader__display_name", "account_name"]
-    autocomplete_fields = ["leader"]
+    exclude = ["account_number"]
+    readonly_fields = ["masked_number"]
 
     @admin.display(description=_("account number"))
     def masked_number(self, account: BankAccount) -> str:
         return account.masked_number
+
+
+@admin.register(BankAccountChange)
+class BankAccountChangeAdmin(ReadOnlyAdmin):
+    """Every bank account's history: who asked for what, who decided, what it replaced."""
+
+    list_display = ["leader", "account_name", "bank_name", "status", "requested_by",
+                    "requested_at", "decided_by", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["leader", "requested_by", "decided_by"]
+    search_fields = ["leader__username", "leader__display_name", "account_name"]
+    exclude = ["account_number", "previous_account_number"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[BankAccountChange]:
+        return selectors.visible_bank_account_changes(request.user)
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["run", "position", "leader", "amount", "shortfall", "account_name"]
+    list_select_related = ["run", "leader"]
+    search_fields = ["leader__username", "leader__display_name", "account_name", "run__number"]
+    exclude = ["account_number"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Payment]:
+        runs = selectors.visible_runs(request.user).values("pk")
+        return super().get_queryset(request).filter(run__in=runs)

@@ -13,6 +13,9 @@ tests check the SQL against `money.prorate`/`money.withhold` line by line. Amoun
 the database as exact decimals: NUMERIC arithmetic on PostgreSQL, on SQLite the text
 '150.00' (which is also how Django itself writes a Decimal there).
 
+A payee's lines are then netted into one payment per run (`insert_payments`, one
+`INSERT ... SELECT ... GROUP BY`): amount = max(Σ net, 0), shortfall = max(−Σ net, 0).
+
 Which policy applies is decided in Python first (a region has few policies): the nearest
 policy at or above the run's region is the default, and policies of regions inside the
 run's subtree become CASE branches, deepest first.
@@ -27,7 +30,7 @@ from django.db.models import Max, Min, Q
 
 from gridapp.models import Grid, LeaderTerm, Region
 
-from .models import Adjustment, Run, RunLine, StipendPolicy, Suspension
+from .models import Adjustment, Payment, Run, RunLine, StipendPolicy, Suspension
 from .money import days_in_month, from_fen, month_end, to_fen
 
 CHUNK_TERMS = 20_000  # leader-term ids per INSERT: bounded statements, a useful progress bar
@@ -51,16 +54,22 @@ class PolicyChoice:
 
 @dataclass(frozen=True)
 class Totals:
+    """In integer fen. `paid` is what the bank pays: the lines' `net` plus `carried`."""
+
     line_count: int
     base: int
     withheld: int
     adjustments: int
     net: int
+    payment_count: int
+    paid: int
+    carried: int
 
     def as_run_fields(self) -> dict:
         return {"line_count": self.line_count, "total_base": from_fen(self.base),
                 "total_withheld": from_fen(self.withheld),
-                "total_adjustments": from_fen(self.adjustments), "total": from_fen(self.net)}
+                "total_adjustments": from_fen(self.adjustments), "total": from_fen(self.paid),
+                "total_carried": from_fen(self.carried), "payment_count": self.payment_count}
 
 
 def ancestor_codes(region: Region) -> list[str]:
@@ -159,7 +168,7 @@ def _terms_sql(default: PolicyChoice | None, inside: list[PolicyChoice], params:
         JOIN {Grid._meta.db_table} g ON g.id = t.grid_id
         JOIN {Region._meta.db_table} c ON c.id = g.community_id
         LEFT JOIN {Suspension._meta.db_table} sp
-               ON sp.leader_id = t.user_id AND sp.period = %(period)s
+               ON sp.leader_id = t.user_id AND sp.period = %(period)s AND sp.lifted_at IS NULL
         WHERE c.code LIKE %(prefix)s AND t.start_date <= %(last)s
           AND (t.end_date IS NULL OR t.end_date >= %(first)s)
           AND t.id >= %(lo)s AND t.id < %(hi)s"""
@@ -224,7 +233,8 @@ def insert_adjustment_lines(run: Run) -> None:
     """Adjustments not yet carried by a live line, for grids under the run's region and
     months up to the run's, become lines of their own."""
     pending = (Adjustment.objects.filter(grid__community__code__startswith=run.region.prefix,
-                                         period__lte=run.period, approved_by__isnull=True)
+                                         period__lte=run.period, approved_by__isnull=True,
+                                         withdrawn_at__isnull=True)
                .exclude(lines__live=True).order_by("id"))
     RunLine.objects.bulk_create(
         RunLine(run=run, kind=RunLine.Kind.ADJUSTMENT, period=run.period, leader_id=a.leader_id,
@@ -233,12 +243,65 @@ def insert_adjustment_lines(run: Run) -> None:
         for a in pending.iterator(chunk_size=1000))
 
 
+def insert_carried_lines(run: Run) -> None:
+    """Shortfalls of approved runs of earlier months, for grids under the run's region and
+    not yet carried by a live line, become deductions of their own: the payee's next run
+    takes over what they could not be paid below 0.00."""
+    shortfalls = (Payment.objects.filter(grid__community__code__startswith=run.region.prefix,
+                                         run__status__in=Run.FROZEN, run__period__lt=run.period,
+                                         shortfall__gt=0)
+                  .exclude(carried_by__live=True).select_related("run").order_by("id"))
+    RunLine.objects.bulk_create(
+        RunLine(run=run, kind=RunLine.Kind.CARRIED, period=run.period, leader_id=p.leader_id,
+                grid_id=p.grid_id, carried_from=p, adjustments=-p.shortfall, net=-p.shortfall,
+                note=p.run.number)
+        for p in shortfalls.iterator(chunk_size=1000))
+
+
+def _payments_sql() -> str:
+    """One payment per payee, in the order of their first line, from the lines' net in
+    integer fen; a shortfall belongs to the payee's lowest grid id (any of their grids
+    would do: it only decides which region's next run carries it). The bank details stay
+    blank until the run is approved."""
+    vendor = _vendor()
+    money = MONEY_SQL[vendor]
+    net_fen = SUM_FEN_SQL[vendor].format(col="net")
+    return f"""
+        INSERT INTO {Payment._meta.db_table}
+               (run_id, position, leader_id, grid_id, amount, shortfall, line_count,
+                days_served, account_name, bank_name, account_number)
+        SELECT %(run)s, ROW_NUMBER() OVER (ORDER BY first_line), leader_id, grid_id,
+               {money.format(fen="CASE WHEN fen > 0 THEN fen ELSE 0 END")},
+               {money.format(fen="CASE WHEN fen < 0 THEN -fen ELSE 0 END")},
+               lines, days, '', '', ''
+        FROM (
+          SELECT leader_id, MIN(id) AS first_line, COUNT(*) AS lines, {net_fen} AS fen,
+                 SUM(days_served) AS days,
+                 MIN(grid_id) AS grid_id
+          FROM {RunLine._meta.db_table}
+          WHERE run_id = %(run)s
+          GROUP BY leader_id
+        ) payee
+        ORDER BY first_line"""
+
+
+def insert_payments(run: Run) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_payments_sql(), {"run": run.pk})
+
+
 def totals(run: Run) -> Totals:
-    """Count and sums of the run's lines, exactly, in integer fen."""
-    sums = ", ".join(SUM_FEN_SQL[_vendor()].format(col=c)
+    """Count and sums of the run's lines and payments, exactly, in integer fen."""
+    vendor = _vendor()
+    sums = ", ".join(SUM_FEN_SQL[vendor].format(col=c)
                      for c in ("base", "withheld", "adjustments", "net"))
+    paid = ", ".join(SUM_FEN_SQL[vendor].format(col=c) for c in ("amount", "shortfall"))
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COUNT(*), {sums} FROM {RunLine._meta.db_table} WHERE run_id = %s",
                        [run.pk])
         count, base, withheld, adjustments, net = cursor.fetchone()
-    return Totals(count, int(base), int(withheld), int(adjustments), int(net))
+        cursor.execute(f"SELECT COUNT(*), {paid} FROM {Payment._meta.db_table} "
+                       f"WHERE run_id = %s", [run.pk])
+        payments, amount, shortfall = cursor.fetchone()
+    return Totals(count, int(base), int(withheld), int(adjustments), int(net), payments,
+                  int(amount), int(shortfall))

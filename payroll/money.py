@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
+MAX_FEN = 10**13 - 1  # the largest amount a DecimalField(13, 2) holds, in fen
 
 
 def round_money(value: Decimal) -> Decimal:

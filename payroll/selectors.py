@@ -10,7 +10,7 @@ from gridapp.divisions import under_q
 from gridapp.models import Region
 from gridapp.selectors.roles import roles_of
 
-from .models import Adjustment, Run, RunEvent, RunLine, Suspension
+from .models import Adjustment, BankAccountChange, Payment, Run, RunEvent, RunLine, Suspension
 
 USERS_OF_RUN = ("prepared_by", "submitted_by", "approved_by", "paid_by")
 
@@ -40,6 +40,10 @@ def runs_for(user: User, *, period: dt.date | None = None, region: Region | None
 
 def run_lines(run: Run) -> QuerySet[RunLine]:
     return run.lines.select_related("leader", "grid").order_by("id")
+
+
+def run_payments(run: Run) -> QuerySet[Payment]:
+    return run.payments.select_related("leader", "grid").order_by("position")
 
 
 def run_events(run: Run) -> QuerySet[RunEvent]:
@@ -72,14 +76,24 @@ def adjustments_for(user: User, *, leader: int | None = None) -> QuerySet[Adjust
     return adjustments.order_by("-created_at", "-id")
 
 
-def visible_suspensions(user: User) -> QuerySet[Suspension]:
-    """Suspensions of leaders who led a grid under the user's regions at some time."""
-    suspensions = Suspension.objects.select_related("leader", "created_by")
+def _of_leaders_led_here(queryset: QuerySet, user: User) -> QuerySet:
+    """Rows about leaders who led a grid under the user's regions at some time."""
     prefixes = _finance_prefixes(user)
     if prefixes is None:
-        return suspensions
+        return queryset
     led_here = under_q("leader__leader_terms__grid__community__code", prefixes)
-    return suspensions.filter(pk__in=Suspension.objects.filter(led_here).values("pk"))
+    return queryset.filter(pk__in=queryset.model.objects.filter(led_here).values("pk"))
+
+
+def visible_suspensions(user: User) -> QuerySet[Suspension]:
+    return _of_leaders_led_here(Suspension.objects.select_related("leader", "created_by"), user)
+
+
+def visible_bank_account_changes(user: User) -> QuerySet[BankAccountChange]:
+    """Bank account requests and decisions about leaders under the user's regions,
+    newest first: each leader's account history."""
+    changes = BankAccountChange.objects.select_related("leader", "requested_by", "decided_by")
+    return _of_leaders_led_here(changes, user).order_by("-requested_at", "-id")
 
 
 def has_finance_role(user: User) -> bool:

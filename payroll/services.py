@@ -1,16 +1,21 @@
 """Payroll actions: policies, runs and their transitions, adjustments, suspensions, bank
-files. The API, the admin, the scheduled task and the management commands all call these.
+accounts, bank files. The API, the admin, the scheduled task and the management commands
+all call these; none of them changes a payroll row any other way.
 
-Every transition locks the run, re-checks its status, moves it with a conditional UPDATE
-(rowcount checked) and writes a `RunEvent` with the totals, all in one transaction.
+Every transition locks the row, re-checks its status, moves it with a conditional UPDATE
+(rowcount checked) and writes its history (a `RunEvent`, or the decision recorded on the
+adjustment, suspension or bank account change itself), all in one transaction.
 """
 
 import datetime as dt
 import hashlib
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,10 +24,10 @@ from config.api.errors import Conflict, DomainError, Forbidden, InvalidTransitio
 from gridapp.models import Grid, LeaderTerm, Region
 from gridapp.selectors.roles import roles_of
 
-from . import exports, generation
-from .models import (Adjustment, Run, RunEvent, RunExport, RunLine, StipendPolicy,
-                     Suspension)
-from .money import month_end, round_money
+from . import bank_templates, generation
+from .models import (Adjustment, BankAccount, BankAccountChange, Payment, Run, RunEvent,
+                     RunExport, RunLine, StipendPolicy, Suspension, normalized_account_number)
+from .money import MAX_FEN, month_end, round_money
 
 S = Run.Status
 
@@ -73,6 +78,43 @@ class MonthClosed(Conflict):
                        "correct it with an adjustment.")
 
 
+class PeriodInFuture(DomainError):
+    default_code = "period_in_future"
+    default_detail = _("This month has not begun yet.")
+
+
+class AmountOverLimit(DomainError):
+    default_code = "amount_over_limit"
+    default_detail = _("An adjustment is at most %(limit)s either way.")
+
+
+class AdjustmentApplied(Conflict):
+    default_code = "adjustment_applied"
+    default_detail = _("This adjustment is already in a submitted or approved run.")
+
+
+class BankAccountMissing(Conflict):
+    default_code = "bank_account_missing"
+    default_detail = _("Payees without bank details cannot be paid: %(names)s.")
+
+
+class ChangePending(Conflict):
+    default_code = "change_pending"
+    default_detail = _("A change of this leader's bank details is already waiting for approval.")
+
+
+class RunTooLarge(DomainError):
+    default_code = "run_too_large"
+    default_detail = _("The run's totals do not fit in an amount of 13 digits.")
+
+
+def check_period_begun(period: dt.date) -> None:
+    """A month that has not begun (in the site's time zone) can be neither paid nor
+    corrected."""
+    if period > timezone.localdate().replace(day=1):
+        raise PeriodInFuture()
+
+
 def require_finance(actor: User | None, region: Region) -> None:
     """Finance staff over `region` (or an administrator); None is the scheduler."""
     if actor is not None and not roles_of(actor).finances(region.code):
@@ -81,17 +123,28 @@ def require_finance(actor: User | None, region: Region) -> None:
 
 # --- Policies ---------------------------------------------------------------------------
 
-@transaction.atomic
-def create_policy(*, region: Region, effective_from: dt.date, monthly_amount: Decimal,
-                  withholding_percent: Decimal = Decimal("0.00"),
-                  actor: User | None) -> StipendPolicy:
-    """A new policy from a month on. Months whose run left draft keep what they had."""
+def validate_policy(*, region: Region, effective_from: dt.date, monthly_amount: Decimal,
+                    withholding_percent: Decimal = Decimal("0.00"),
+                    actor: User | None) -> StipendPolicy:
+    """The unsaved policy once every check of `create_policy` passed (the admin's form
+    shows these errors beside its fields)."""
     require_finance(actor, region)
     policy = StipendPolicy(region=region, effective_from=effective_from,
                            monthly_amount=monthly_amount,
                            withholding_percent=withholding_percent, created_by=actor)
     policy.full_clean()
     check_policy_start(region, effective_from)
+    return policy
+
+
+@transaction.atomic
+def create_policy(*, region: Region, effective_from: dt.date, monthly_amount: Decimal,
+                  withholding_percent: Decimal = Decimal("0.00"),
+                  actor: User | None) -> StipendPolicy:
+    """A new policy from a month on. Months whose run left draft keep what they had."""
+    policy = validate_policy(region=region, effective_from=effective_from,
+                             monthly_amount=monthly_amount,
+                             withholding_percent=withholding_percent, actor=actor)
     policy.save()
     return policy
 
@@ -121,10 +174,16 @@ def _run_number(period: dt.date, region: Region) -> str:
 @transaction.atomic
 def create_run(*, period: dt.date, region: Region, actor: User | None,
                progress: generation.Progress | None = None) -> Run:
-    """A draft run with its lines and totals. `actor=None` is the monthly scheduled task."""
+    """A draft run with its lines, payments and totals, whole or not at all (one
+    transaction). `actor=None` is the monthly scheduled task; a person's run takes the
+    place of the scheduled drafts it overlaps (`_supersede_scheduled_drafts`)."""
     require_finance(actor, region)
+    check_period_begun(period)
     if not generation.has_policy(region, period):
         raise NoPolicy()
+    number = _run_number(period, region)
+    if actor is not None:
+        _supersede_scheduled_drafts(region, period, actor=actor, by_number=number)
     overlapping = _runs_overlapping(region, Q(period=period))
     if overlapping.filter(region=region).exists():
         raise RunExists()
@@ -132,8 +191,8 @@ def create_run(*, period: dt.date, region: Region, actor: User | None,
         raise RunOverlaps()
     try:
         with transaction.atomic():
-            run = Run.objects.create(number=_run_number(period, region), period=period,
-                                     region=region, prepared_by=actor, prepared_at=timezone.now())
+            run = Run.objects.create(number=number, period=period, region=region,
+                                     prepared_by=actor, prepared_at=timezone.now())
     except IntegrityError:  # a concurrent request created it first
         raise RunExists()
     _generate(run, progress=progress)
@@ -141,18 +200,46 @@ def create_run(*, period: dt.date, region: Region, actor: User | None,
     return run
 
 
+def _supersede_scheduled_drafts(region: Region, period: dt.date, *, actor: User,
+                                by_number: str) -> None:
+    """The scheduled task's drafts (prepared by no one, still draft) overlapping a run a
+    person asks for are cancelled in the same transaction, with the number of the run
+    that replaces them: the scheduler prepares, it never stands in the way."""
+    scheduled = _runs_overlapping(region, Q(period=period)).filter(
+        status=S.DRAFT, prepared_by__isnull=True)
+    for run in scheduled:
+        run = _locked(run)
+        if run.status == S.DRAFT and run.prepared_by_id is None:
+            _move(run, "cancel", actor=actor, note=f"superseded by {by_number}")
+            RunLine.objects.filter(run=run).update(live=False)
+
+
 def _generate(run: Run, *, progress: generation.Progress | None) -> None:
-    """Write the lines and store their totals on the run."""
+    """Write the lines, net them into payments and store the totals on the run."""
     try:
         with transaction.atomic():
             generation.insert_stipend_lines(run, progress=progress)
             generation.insert_adjustment_lines(run)
+            generation.insert_carried_lines(run)
     except IntegrityError:  # a live line of another run already claims a term
         raise RunOverlaps()
-    fields = generation.totals(run).as_run_fields()
+    _store_payments_and_totals(run)
+
+
+def _store_payments_and_totals(run: Run) -> None:
+    generation.insert_payments(run)
+    totals = generation.totals(run)
+    if max(abs(totals.net), totals.paid, totals.carried, totals.base) > MAX_FEN:
+        raise RunTooLarge()  # rolls the whole run back: nothing half-stored
+    fields = totals.as_run_fields()
     Run.objects.filter(pk=run.pk).update(**fields)
     for name, value in fields.items():
         setattr(run, name, value)
+
+
+def _clear_generated(run: Run) -> None:
+    Payment.objects.filter(run=run).delete()
+    RunLine.objects.filter(run=run).delete()
 
 
 @transaction.atomic
@@ -164,7 +251,7 @@ def regenerate_run(run: Run, *, actor: User | None,
     require_finance(actor, run.region)
     if run.status != S.DRAFT:
         raise InvalidTransition()
-    RunLine.objects.filter(run=run).delete()
+    _clear_generated(run)
     now = timezone.now()
     Run.objects.filter(pk=run.pk, status=S.DRAFT).update(prepared_by=actor, prepared_at=now)
     run.prepared_by, run.prepared_at = actor, now
@@ -228,11 +315,35 @@ def approve_run(run: Run, *, actor: User) -> Run:
         raise MakerChecker()
     if run.lines.filter(adjustment__prepared_by=actor).exists():
         raise MakerChecker(_("The approver prepared an adjustment in this run."))
+    _copy_bank_details(run)
     now = timezone.now()
     _move(run, "approve", actor=actor, approved_by=actor, approved_at=now)
     Adjustment.objects.filter(lines__run=run, approved_by__isnull=True).update(
         approved_by=actor, approved_at=now)
     return run
+
+
+MISSING_NAMES_SHOWN = 10
+
+
+def _copy_bank_details(run: Run) -> None:
+    """Each payment gets its payee's bank details as approved now; the bank file prints
+    this copy, whatever happens to the account later. A payee to be paid must have one."""
+    missing = list(run.payments.filter(amount__gt=0, leader__bank_account__isnull=True)
+                   .order_by("position").values_list("leader__username", flat=True)
+                   [:MISSING_NAMES_SHOWN + 1])
+    if missing:
+        names = ", ".join(missing[:MISSING_NAMES_SHOWN]) + (
+            " …" if len(missing) > MISSING_NAMES_SHOWN else "")
+        raise BankAccountMissing(BankAccountMissing.default_detail % {"names": names})
+    account = BankAccount.objects.filter(leader=OuterRef("leader"))
+
+    def copied(field: str) -> Coalesce:
+        return Coalesce(Subquery(account.values(field)[:1]), Value(""))
+
+    run.payments.update(account_name=copied("account_name"), bank_name=copied("bank_name"),
+                        account_number=copied("account_number"),
+                        bank_account_change=Subquery(account.values("change")[:1]))
 
 
 @transaction.atomic
@@ -266,24 +377,27 @@ def cancel_run(run: Run, *, actor: User, reason: str = "") -> Run:
 
 # --- Scheduled drafts -------------------------------------------------------------------
 
-def policy_roots(period: dt.date) -> list[Region]:
-    """Regions with a policy in force in `period` that lie under no other such region:
-    one run each covers every leader with a policy."""
-    regions = {p.region.code: p.region for p in
-               StipendPolicy.objects.filter(effective_from__lte=period).select_related("region")}
-    return [r for code, r in sorted(regions.items())
-            if not any(code != other and code.startswith(regions[other].prefix)
-                       for other in regions)]
+def communities_to_draft(period: dt.date) -> QuerySet[Region]:
+    """Communities with a leader serving in `period` or an adjustment waiting: the
+    scheduler drafts one run for each (communities are where grids live, so a draft never
+    covers more than one community's finance work)."""
+    served = LeaderTerm.objects.filter(start_date__lte=month_end(period)).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=period)).values("grid__community")
+    waiting = Adjustment.objects.filter(period__lte=period, approved_by__isnull=True,
+                                        withdrawn_at__isnull=True).values("grid__community")
+    return Region.objects.filter(Q(pk__in=served) | Q(pk__in=waiting),
+                                 level=Region.Level.COMMUNITY).order_by("code")
 
 
 def prepare_monthly_drafts(period: dt.date) -> list[Run]:
-    """The scheduler's drafts for `period`; a region already covered is skipped, so
-    running it twice creates nothing the second time."""
+    """The scheduler's drafts for `period`, one per community; a community already covered
+    (by hand or by an earlier call) or without a policy is skipped, so running it twice
+    creates nothing the second time. Each draft yields to a run a person asks for."""
     created = []
-    for region in policy_roots(period):
+    for community in communities_to_draft(period):
         try:
-            created.append(create_run(period=period, region=region, actor=None))
-        except (RunExists, RunOverlaps):
+            created.append(create_run(period=period, region=community, actor=None))
+        except (RunExists, RunOverlaps, NoPolicy):
             continue
     return created
 
@@ -315,14 +429,56 @@ def create_adjustment(*, leader: User, period: dt.date, amount: Decimal, reason:
     region containing the grid carries it."""
     grid = _grid_led(leader, period, grid)
     require_finance(actor, grid.community)
-    if amount == 0:
-        raise DomainError(_("An adjustment needs a non-zero amount."), code="amount_zero")
-    if amount != round_money(amount):
-        raise DomainError(_("An amount has at most two decimal places."), code="amount_invalid")
+    check_period_begun(period)
+    check_adjustment_amount(amount)
     if not reason.strip():
         raise DomainError(_("An adjustment needs a reason."), code="reason_required")
     return Adjustment.objects.create(leader=leader, period=period, grid=grid, amount=amount,
                                      reason=reason.strip(), prepared_by=actor)
+
+
+def check_adjustment_amount(amount: Decimal) -> None:
+    """Non-zero, whole fen, and within PAYROLL_ADJUSTMENT_LIMIT either way."""
+    if not amount.is_finite() or abs(amount) > settings.PAYROLL_ADJUSTMENT_LIMIT:
+        limit = settings.PAYROLL_ADJUSTMENT_LIMIT
+        raise AmountOverLimit(AmountOverLimit.default_detail % {"limit": f"{limit:.2f}"})
+    if amount == 0:
+        raise DomainError(_("An adjustment needs a non-zero amount."), code="amount_zero")
+    if amount != round_money(amount):
+        raise DomainError(_("An amount has at most two decimal places."), code="amount_invalid")
+
+
+@transaction.atomic
+def withdraw_adjustment(adjustment: Adjustment, *, actor: User, reason: str = "") -> Adjustment:
+    """Withdraw an adjustment not yet applied: pending, or carried by a draft (whose line
+    goes and whose payments and totals are recomputed, with a run event). Kept, with who
+    withdrew it, when and why."""
+    adjustment = Adjustment.objects.select_for_update().select_related("grid__community").get(
+        pk=adjustment.pk)
+    require_finance(actor, adjustment.grid.community)
+    if adjustment.withdrawn_at or adjustment.approved_by_id:
+        raise InvalidTransition()
+    line = adjustment.lines.filter(live=True).select_related("run").first()
+    if line is not None:
+        _drop_from_draft(line, actor=actor, note=f"adjustment {adjustment.pk} withdrawn")
+    now = timezone.now()
+    fields = {"withdrawn_by": actor, "withdrawn_at": now, "withdrawal_reason": reason.strip()}
+    if not Adjustment.objects.filter(pk=adjustment.pk, withdrawn_at__isnull=True,
+                                     approved_by__isnull=True).update(**fields):
+        raise InvalidTransition()
+    for name, value in fields.items():
+        setattr(adjustment, name, value)
+    return adjustment
+
+
+def _drop_from_draft(line: RunLine, *, actor: User, note: str) -> None:
+    run = _locked(line.run)
+    if run.status != S.DRAFT:
+        raise AdjustmentApplied()
+    Payment.objects.filter(run=run).delete()
+    RunLine.objects.filter(pk=line.pk).delete()
+    _store_payments_and_totals(run)
+    _record(run, RunEvent.Action.ADJUSTMENT_WITHDRAWN, S.DRAFT, actor, note=note)
 
 
 def _require_finance_over_leader(actor: User, terms: list[LeaderTerm]) -> None:
@@ -359,40 +515,171 @@ def suspend_leader(*, leader: User, period: dt.date, reason: str, actor: User) -
 
 
 @transaction.atomic
-def lift_suspension(suspension: Suspension, *, actor: User) -> None:
-    """Undo a suspension while no submitted or approved run holds that month."""
+def lift_suspension(suspension: Suspension, *, actor: User, reason: str = "") -> Suspension:
+    """Lift a suspension while no submitted or approved run holds that month. The row
+    stays, recording who lifted it, when and why; the next (re)generation pays the month."""
+    suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
     _require_finance_over_leader(actor, list(_terms_in(suspension.leader, suspension.period)))
+    if suspension.lifted_at is not None:
+        raise InvalidTransition()
     if _month_closed(suspension.leader, suspension.period):
         raise MonthClosed()
-    suspension.delete()
+    fields = {"lifted_by": actor, "lifted_at": timezone.now(), "lift_reason": reason.strip()}
+    if not Suspension.objects.filter(pk=suspension.pk, lifted_at__isnull=True).update(**fields):
+        raise InvalidTransition()
+    for name, value in fields.items():
+        setattr(suspension, name, value)
+    return suspension
+
+
+# --- Bank accounts (maker-checker) ------------------------------------------------------
+
+def _require_finance_over_payee(actor: User, leader: User) -> None:
+    """Finance staff over a region where the leader leads or once led a grid."""
+    terms = list(LeaderTerm.objects.filter(user=leader).select_related("grid__community"))
+    if not terms:
+        raise NotALeader(_("Only grid leaders are paid a stipend."))
+    _require_finance_over_leader(actor, terms)
+
+
+def validate_bank_details(*, account_name: str, bank_name: str,
+                          account_number: str) -> dict[str, str]:
+    """The details as stored: names trimmed and present, the number 8–34 ASCII digits."""
+    try:
+        number = normalized_account_number(account_number)
+    except ValidationError as exc:
+        raise DomainError(exc.message_dict["account_number"][0], code="account_number_invalid")
+    details = {"account_name": account_name.strip(), "bank_name": bank_name.strip(),
+               "account_number": number}
+    if not details["account_name"] or not details["bank_name"]:
+        raise DomainError(_("An account needs its holder's name and the bank."),
+                          code="bank_details_required")
+    return details
+
+
+@transaction.atomic
+def request_bank_account_change(*, leader: User, account_name: str, bank_name: str,
+                                account_number: str, reason: str,
+                                actor: User) -> BankAccountChange:
+    """Ask for a leader's bank details to become these; another person approves."""
+    _require_finance_over_payee(actor, leader)
+    details = validate_bank_details(account_name=account_name, bank_name=bank_name,
+                                    account_number=account_number)
+    if not reason.strip():
+        raise DomainError(_("A bank account change needs a reason."), code="reason_required")
+    try:
+        with transaction.atomic():
+            return BankAccountChange.objects.create(
+                leader=leader, reason=reason.strip()[:255], requested_by=actor,
+                requested_at=timezone.now(), **details)
+    except IntegrityError:
+        raise ChangePending()
+
+
+def _locked_change(change: BankAccountChange) -> BankAccountChange:
+    return BankAccountChange.objects.select_for_update().select_related("leader").get(pk=change.pk)
+
+
+@transaction.atomic
+def approve_bank_account_change(change: BankAccountChange, *, actor: User,
+                                note: str = "") -> BankAccountChange:
+    """Make the requested details the leader's account, recording what they replace.
+    Runs approved before keep the details they were approved with."""
+    change = _locked_change(change)
+    _require_finance_over_payee(actor, change.leader)
+    if change.status != BankAccountChange.Status.PENDING:
+        raise InvalidTransition()
+    if actor.pk == change.requested_by_id:
+        raise MakerChecker(_("Whoever asked for a bank account change cannot approve it."))
+    current = BankAccount.objects.select_for_update().filter(leader=change.leader).first()
+    previous = {f"previous_{f}": getattr(current, f) if current else ""
+                for f in ("account_name", "bank_name", "account_number")}
+    _decide(change, BankAccountChange.Status.APPROVED, actor=actor, note=note, **previous)
+    account = current or BankAccount(leader=change.leader)
+    for field in ("account_name", "bank_name", "account_number"):
+        setattr(account, field, getattr(change, field))
+    account.change = change
+    account.save()
+    return change
+
+
+@transaction.atomic
+def reject_bank_account_change(change: BankAccountChange, *, actor: User,
+                               note: str) -> BankAccountChange:
+    """Refuse a request (its requester may withdraw it this way too), with the reason."""
+    change = _locked_change(change)
+    _require_finance_over_payee(actor, change.leader)
+    if change.status != BankAccountChange.Status.PENDING:
+        raise InvalidTransition()
+    if not note.strip():
+        raise DomainError(_("A rejection needs a reason."), code="reason_required")
+    return _decide(change, BankAccountChange.Status.REJECTED, actor=actor, note=note)
+
+
+def _decide(change: BankAccountChange, status: str, *, actor: User, note: str,
+            **fields) -> BankAccountChange:
+    fields.update(status=status, decided_by=actor, decided_at=timezone.now(),
+                  decision_note=note.strip()[:255])
+    if not BankAccountChange.objects.filter(
+            pk=change.pk, status=BankAccountChange.Status.PENDING).update(**fields):
+        raise InvalidTransition()
+    for name, value in fields.items():
+        setattr(change, name, value)
+    return change
 
 
 # --- Bank files -------------------------------------------------------------------------
 
-BUILDERS = {RunExport.Format.CSV: exports.build_csv, RunExport.Format.XLSX: exports.build_xlsx}
+def sees_full_account_numbers(user: User) -> bool:
+    """Finance staff given `payroll.view_full_account_number` (or everyone downloading,
+    with PAYROLL_EXPORT_ACCOUNT_NUMBERS=full) get account numbers a bank can pay to."""
+    return (settings.PAYROLL_EXPORT_ACCOUNT_NUMBERS == "full"
+            or user.has_perm("payroll.view_full_account_number"))
+
+
+class TemplateFormat(DomainError):
+    default_code = "template_format"
+    default_detail = _("The template %(template)s is made as %(formats)s only.")
+
+
+class NotEncodable(Conflict):
+    default_code = "not_encodable"
+    default_detail = _("This template's encoding cannot write %(text)s: choose another template.")
 
 
 @transaction.atomic
-def export_run(run: Run, *, fmt: str, actor: User) -> RunExport:
-    """The run's bank file: built on the first download and stored with its SHA-256, so
-    every later download returns the same bytes. Each download is a run event."""
+def export_run(run: Run, *, template: bank_templates.Template, fmt: str,
+               actor: User) -> RunExport:
+    """The run's bank file in a template: built on the first download (with full or
+    masked account numbers, as the downloader may see them) and stored with its SHA-256,
+    so every later download of that file returns the same bytes. Each download is a run
+    event."""
     require_finance(actor, run.region)
     if run.status not in Run.FROZEN:
         raise RunNotApproved()
-    export = RunExport.objects.filter(run=run, format=fmt).first()
+    if fmt not in template.formats:
+        raise TemplateFormat(TemplateFormat.default_detail % {
+            "template": template.code, "formats": ", ".join(template.formats)})
+    key = {"run": run, "format": fmt, "template": template.code,
+           "full_account_numbers": sees_full_account_numbers(actor)}
+    export = RunExport.objects.filter(**key).first()
     if export is None:
-        export = _store_export(run, fmt, actor)
+        export = _store_export(key, template, actor)
     _record(run, RunEvent.Action.EXPORTED, run.status, actor,
-            note=f"{fmt} sha256={export.sha256}")
+            note=f"{fmt} sha256={export.sha256} template={template.code}")
     return export
 
 
-def _store_export(run: Run, fmt: str, actor: User) -> RunExport:
-    content = BUILDERS[fmt](run)
+def _store_export(key: dict, template: bank_templates.Template, actor: User) -> RunExport:
+    try:
+        content = bank_templates.build(template, key["run"], key["format"],
+                                       full_numbers=key["full_account_numbers"])
+    except bank_templates.NotEncodable as exc:
+        raise NotEncodable(NotEncodable.default_detail % {"text": repr(str(exc))})
     try:
         with transaction.atomic():
-            return RunExport.objects.create(run=run, format=fmt, content=content,
+            return RunExport.objects.create(**key, content=content,
                                             sha256=hashlib.sha256(content).hexdigest(),
                                             size=len(content), created_by=actor)
     except IntegrityError:  # a concurrent first download stored it: serve that one
-        return RunExport.objects.get(run=run, format=fmt)
+        return RunExport.objects.get(**key)

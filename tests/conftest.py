@@ -6,6 +6,7 @@ Tests that need a real service skip with a reason when it is absent; CI sets
 CI_FORBID_SKIPS=1 after starting every service, and then any skip fails the run.
 """
 
+import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -14,6 +15,7 @@ import pytest
 from celery.result import _set_task_join_will_block
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 from pytest_httpserver import HTTPServer
 from rest_framework import throttling  # noqa: F401  (see below)
 from rest_framework.test import APIClient
@@ -47,6 +49,43 @@ def _fresh_process_state():
     cache.clear()
     reset_client()
     _set_task_join_will_block(False)
+
+
+# Bank accounts, their changes and suspensions are never deleted: SQLite triggers refuse
+# it (payroll migration 0004). A transactional test ends with a flush, which on SQLite is
+# DELETE (PostgreSQL's TRUNCATE fires no row trigger): for those tests alone the three
+# guards are lifted for the flush and put back by the post_migrate signal that ends it.
+KEPT_FOREVER = ("payroll_suspension_kept_delete", "payroll_bankaccount_guard_delete",
+                "payroll_bankaccountchange_kept_delete")
+
+
+@pytest.fixture(autouse=True)
+def _flushable_history(request) -> Iterator[None]:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("transactional_db")  # so our teardown runs before its flush
+    from django.db import connection
+    if connection.vendor != "sqlite":
+        yield
+        return
+    yield
+    with connection.cursor() as cursor:
+        for name in KEPT_FOREVER:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    post_migrate.connect(_restore_kept_forever, weak=False, dispatch_uid="kept-forever")
+
+
+def _restore_kept_forever(sender, **kwargs) -> None:
+    from django.db import connection
+    post_migrate.disconnect(dispatch_uid="kept-forever")
+    guards = importlib.import_module("payroll.migrations.0004_guards_for_payments_and_history")
+    with connection.cursor() as cursor:
+        for trigger in guards.SQLITE:
+            if trigger[0] in KEPT_FOREVER:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger[0]}")
+                cursor.execute(guards.base._sqlite_trigger(*trigger))
 
 
 @pytest.fixture(autouse=True)

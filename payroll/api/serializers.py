@@ -11,7 +11,9 @@ from rest_framework import serializers
 from accounts.models import User
 from gridapp.models import Grid, Region
 
-from ..models import Adjustment, Run, RunEvent, RunLine, Suspension
+from ..bank_templates import TEMPLATES
+from ..models import (Adjustment, BankAccountChange, Payment, Run, RunEvent, RunLine, Suspension,
+                      mask_account_number)
 from ..money import format_period, parse_period
 
 
@@ -93,13 +95,15 @@ class RunSerializer(serializers.ModelSerializer):
     total_base = Money()
     total_withheld = Money()
     total_adjustments = Money()
+    total_carried = Money()
     prepared_by_name = serializers.SerializerMethodField()
     approved_by_name = serializers.SerializerMethodField()
 
     class Meta:
         model = Run
         fields = ["id", "number", "period", "region", "region_code", "region_name", "status",
-                  "total", "total_base", "total_withheld", "total_adjustments", "line_count",
+                  "total", "total_base", "total_withheld", "total_adjustments",
+                  "total_carried", "line_count", "payment_count",
                   "prepared_by", "prepared_by_name", "prepared_at", "submitted_by",
                   "submitted_at", "approved_by", "approved_by_name", "approved_at", "paid_by",
                   "paid_at", "created_at"]
@@ -127,6 +131,28 @@ class LineSerializer(serializers.ModelSerializer):
                   "days_in_month", "monthly_amount", "withholding_percent", "base", "withheld",
                   "adjustments", "net", "suspended", "note", "adjustment"]
         read_only_fields = fields
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    """One line of the bank file. Bank details are the copy made at approval (empty
+    before), the account number masked."""
+
+    leader_name = serializers.CharField(source="leader.__str__", read_only=True)
+    grid_code = serializers.CharField(source="grid.code", read_only=True)
+    amount = Money()
+    shortfall = Money()
+    account_number = serializers.CharField(source="masked_number", read_only=True)
+
+    class Meta:
+        model = Payment
+        fields = ["id", "position", "leader", "leader_name", "grid", "grid_code", "amount",
+                  "shortfall", "line_count", "days_served", "account_name", "bank_name",
+                  "account_number"]
+        read_only_fields = fields
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    template = serializers.ChoiceField(choices=sorted(TEMPLATES), default="standard")
 
 
 class RunCreatedSerializer(RunSerializer):
@@ -199,13 +225,15 @@ class AdjustmentSerializer(serializers.ModelSerializer):
         model = Adjustment
         fields = ["id", "leader", "leader_name", "period", "grid", "grid_code", "amount",
                   "reason", "status", "run", "prepared_by", "created_at", "approved_by",
-                  "approved_at"]
+                  "approved_at", "withdrawn_by", "withdrawn_at", "withdrawal_reason"]
         read_only_fields = fields
 
     def get_status(self, adjustment: Adjustment) -> str:
-        """pending (waiting for a run) → in_run → approved (with the run)."""
+        """pending (waiting for a run) → in_run → approved (with the run); or withdrawn."""
         if adjustment.approved_by_id:
             return "approved"
+        if adjustment.withdrawn_at:
+            return "withdrawn"
         return "in_run" if self.get_run(adjustment) else "pending"
 
     def get_run(self, adjustment: Adjustment) -> int | None:
@@ -224,5 +252,37 @@ class SuspensionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Suspension
-        fields = ["id", "leader", "leader_name", "period", "reason", "created_by", "created_at"]
+        fields = ["id", "leader", "leader_name", "period", "reason", "created_by", "created_at",
+                  "active", "lifted_by", "lifted_at", "lift_reason"]
         read_only_fields = fields
+
+
+class BankAccountChangeCreateSerializer(serializers.Serializer):
+    leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    account_name = serializers.CharField(max_length=64)
+    bank_name = serializers.CharField(max_length=128)
+    account_number = serializers.CharField(max_length=64)
+    reason = serializers.CharField(max_length=255)
+
+
+class BankAccountChangeSerializer(serializers.ModelSerializer):
+    """A request and its decision; account numbers masked (the full one reaches only the
+    bank file of finance staff allowed to see it)."""
+
+    leader_name = serializers.CharField(source="leader.__str__", read_only=True)
+    account_number = serializers.SerializerMethodField()
+    previous_account_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = BankAccountChange
+        fields = ["id", "leader", "leader_name", "account_name", "bank_name", "account_number",
+                  "reason", "status", "requested_by", "requested_at", "decided_by",
+                  "decided_at", "decision_note", "previous_account_name",
+                  "previous_bank_name", "previous_account_number"]
+        read_only_fields = fields
+
+    def get_account_number(self, change: BankAccountChange) -> str:
+        return mask_account_number(change.account_number)
+
+    def get_previous_account_number(self, change: BankAccountChange) -> str:
+        return mask_account_number(change.previous_account_number)

@@ -20,6 +20,7 @@ from config.api.errors import Forbidden
 from config.api.queries import validated_query
 
 from .. import selectors, services
+from ..bank_templates import TEMPLATES
 from ..models import Run, RunExport
 from . import serializers as s
 
@@ -82,6 +83,16 @@ class RunLines(generics.ListAPIView):
         return selectors.run_lines(visible_run(self.request, self.kwargs["pk"]))
 
 
+class RunPayments(generics.ListAPIView):
+    """The run's payments, one per payee (their lines netted, never below 0.00): what the
+    bank file lists, with the bank details copied at approval."""
+
+    serializer_class = s.PaymentSerializer
+
+    def get_queryset(self):
+        return selectors.run_payments(visible_run(self.request, self.kwargs["pk"]))
+
+
 class RunEvents(generics.ListAPIView):
     """The run's history: every transition, regeneration and bank-file download."""
 
@@ -135,7 +146,8 @@ class XLSXRenderer(FileRenderer):
 
 
 class RunExportView(APIView):
-    """The bank file of an approved run: built on the first download, then the same bytes
+    """The bank file of an approved run in a template (`?template=`, `standard` by
+    default; docs/payroll.md shows each): built on the first download, then the same bytes
     (and the same `X-Content-SHA256`) on every download."""
 
     fmt: str = ""
@@ -143,9 +155,14 @@ class RunExportView(APIView):
 
     def get(self, request: Request, pk: int) -> HttpResponse:
         run = visible_run(request, pk)
-        export = services.export_run(run, fmt=self.fmt, actor=request.user)
-        response = HttpResponse(bytes(export.content), content_type=self.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{run.number}.{self.fmt}"'
+        template = TEMPLATES[validated_query(request, s.ExportQuerySerializer)["template"]]
+        export = services.export_run(run, template=template, fmt=self.fmt, actor=request.user)
+        content_type = self.content_type
+        if self.fmt == RunExport.Format.CSV:
+            content_type = f"text/csv; charset={template.formats['csv'].removesuffix('-sig')}"
+        response = HttpResponse(bytes(export.content), content_type=content_type)
+        name = run.number if template.code == "standard" else f"{run.number}-{template.code}"
+        response["Content-Disposition"] = f'attachment; filename="{name}.{self.fmt}"'
         response["X-Content-SHA256"] = export.sha256
         return response
 
@@ -154,7 +171,7 @@ class RunExportCSV(RunExportView):
     fmt, content_type = RunExport.Format.CSV, "text/csv; charset=utf-8"
     renderer_classes = [JSONRenderer, CSVRenderer]
 
-    @extend_schema(operation_id="payroll_run_export_csv",
+    @extend_schema(operation_id="payroll_run_export_csv", parameters=[s.ExportQuerySerializer],
                    responses={(200, "text/csv"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> HttpResponse:
         return super().get(request, pk)
@@ -164,7 +181,7 @@ class RunExportXLSX(RunExportView):
     fmt, content_type = RunExport.Format.XLSX, XLSXRenderer.media_type
     renderer_classes = [JSONRenderer, XLSXRenderer]
 
-    @extend_schema(operation_id="payroll_run_export_xlsx",
+    @extend_schema(operation_id="payroll_run_export_xlsx", parameters=[s.ExportQuerySerializer],
                    responses={(200, XLSXRenderer.media_type): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> HttpResponse:
         return super().get(request, pk)
@@ -201,6 +218,20 @@ class AdjustmentDetail(generics.RetrieveAPIView):
         return selectors.visible_adjustments(self.request.user)
 
 
+class AdjustmentWithdraw(APIView):
+    """Withdraw an adjustment not yet applied (pending or in a draft); it stays, marked
+    withdrawn, with who did it and why."""
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.AdjustmentSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        adjustment = get_object_or_404(selectors.visible_adjustments(request.user), pk=pk)
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.withdraw_adjustment(adjustment, actor=request.user, reason=body.reason_text)
+        adjustment = selectors.visible_adjustments(request.user).get(pk=pk)
+        return Response(s.AdjustmentSerializer(adjustment).data)
+
+
 class SuspensionListCreate(generics.ListAPIView):
     serializer_class = s.SuspensionSerializer
 
@@ -219,6 +250,9 @@ class SuspensionListCreate(generics.ListAPIView):
 
 
 class SuspensionDetail(generics.RetrieveDestroyAPIView):
+    """DELETE lifts the suspension (as POST …/lift/ does, without a reason): the record
+    stays, with who lifted it and when."""
+
     serializer_class = s.SuspensionSerializer
 
     def get_queryset(self):
@@ -226,6 +260,61 @@ class SuspensionDetail(generics.RetrieveDestroyAPIView):
 
     def perform_destroy(self, suspension) -> None:
         services.lift_suspension(suspension, actor=self.request.user)
+
+
+class SuspensionLift(APIView):
+    @extend_schema(request=s.ReasonSerializer, responses=s.SuspensionSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        suspension = get_object_or_404(selectors.visible_suspensions(request.user), pk=pk)
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        suspension = services.lift_suspension(suspension, actor=request.user,
+                                              reason=body.reason_text)
+        return Response(s.SuspensionSerializer(suspension).data)
+
+
+class BankAccountChangeListCreate(generics.ListAPIView):
+    """GET: the bank account history of leaders under the requester's regions. POST: ask
+    for a leader's details to change; someone else approves (maker-checker)."""
+
+    serializer_class = s.BankAccountChangeSerializer
+
+    def get_queryset(self):
+        return selectors.visible_bank_account_changes(self.request.user)
+
+    @extend_schema(request=s.BankAccountChangeCreateSerializer,
+                   responses={201: s.BankAccountChangeSerializer})
+    def post(self, request: Request) -> Response:
+        _require_finance_role(request)
+        body = s.BankAccountChangeCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return idempotent(request, lambda: Response(
+            s.BankAccountChangeSerializer(services.request_bank_account_change(
+                actor=request.user, **body.validated_data)).data,
+            status=status.HTTP_201_CREATED))
+
+
+class BankAccountChangeDetail(generics.RetrieveAPIView):
+    serializer_class = s.BankAccountChangeSerializer
+
+    def get_queryset(self):
+        return selectors.visible_bank_account_changes(self.request.user)
+
+
+class BankAccountChangeDecision(APIView):
+    """approve / reject (`note`: why; required to reject)."""
+
+    action: str = ""
+    SERVICES = {"approve": services.approve_bank_account_change,
+                "reject": services.reject_bank_account_change}
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.BankAccountChangeSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        change = get_object_or_404(selectors.visible_bank_account_changes(request.user), pk=pk)
+        body = s.ReasonSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        change = self.SERVICES[self.action](change, actor=request.user, note=body.reason_text)
+        return Response(s.BankAccountChangeSerializer(change).data)
 
 
 class MyPayroll(APIView):

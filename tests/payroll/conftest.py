@@ -95,3 +95,17 @@ def in_english(client):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def set_bank_account(user) -> Callable[..., None]:
+    """set_bank_account("leader1", "陈海燕", "6231…"): as finance does it, finance1 asking
+    and finance2 approving."""
+
+    def set_account(username: str, name: str, number: str, bank: str = "北部湾银行北海分行"):
+        change = services.request_bank_account_change(
+            leader=user(username), account_name=name, bank_name=bank, account_number=number,
+            reason="测试", actor=user("finance1"))
+        services.approve_bank_account_change(change, actor=user("finance2"))
+
+    return set_account

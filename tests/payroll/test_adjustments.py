@@ -58,10 +58,10 @@ def test_an_adjustment_in_a_cancelled_draft_goes_to_the_next_run(make_run, user)
 
 
 def test_an_adjustment_waits_for_a_run_of_its_month_or_later(make_run, user):
-    services.create_adjustment(leader=user("leader1"), period=DEC, amount=Decimal("15.00"),
+    services.create_adjustment(leader=user("leader1"), period=NOV, amount=Decimal("15.00"),
                                reason="r", actor=user("finance1"))
-    assert not make_run(period=NOV).lines.filter(kind="adjustment").exists()
-    assert make_run(period=dt.date(2027, 1, 1)).lines.filter(kind="adjustment").exists()
+    assert not make_run(period=dt.date(2026, 10, 1)).lines.filter(kind="adjustment").exists()
+    assert make_run(period=DEC).lines.filter(kind="adjustment").exists()
 
 
 def test_an_adjustment_for_someone_who_led_no_grid_that_month_is_refused(api, user):
