@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -227,10 +227,16 @@ def _generate(run: Run, *, progress: generation.Progress | None) -> None:
 
 
 def _store_payments_and_totals(run: Run) -> None:
-    generation.insert_payments(run)
+    """Any amount beyond 13 digits (a payment PostgreSQL refuses to store, or a total)
+    refuses the whole run: the caller's transaction rolls back, nothing half-stored."""
+    try:
+        with transaction.atomic():
+            generation.insert_payments(run)
+    except DataError:  # PostgreSQL: numeric field overflow (SQLite stores it; caught below)
+        raise RunTooLarge()
     totals = generation.totals(run)
     if max(abs(totals.net), totals.paid, totals.carried, totals.base) > MAX_FEN:
-        raise RunTooLarge()  # rolls the whole run back: nothing half-stored
+        raise RunTooLarge()
     fields = totals.as_run_fields()
     Run.objects.filter(pk=run.pk).update(**fields)
     for name, value in fields.items():
