@@ -1,4 +1,4 @@
-"""Bearer tokens as API.md's Conventions say: an expired access token is 401
+"""Bearer tokens as docs/api.md's Conventions say: an expired access token is 401
 `token_expired` (refresh it), any other bad one 401 `token_invalid` (sign in again),
 each with a message in the user's language instead of simplejwt's English
 "Given token not valid for any token type"."""

@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for every creating POST (API.md "Retries").
+"""`Idempotency-Key` for every creating POST (docs/api.md "Retries").
 
 The same key from the same user within 24 h gets the first response back and creates
 nothing; the same key with a different body is 409 `idempotency_key_reused`.

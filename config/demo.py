@@ -1,4 +1,4 @@
-"""The demo world of DEMO.md: each app adds its part, in dependency order."""
+"""The demo world of docs/demo.md: each app adds its part, in dependency order."""
 
 from django.db import transaction
 

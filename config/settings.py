@@ -70,7 +70,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
-# API.md fixes each path exactly (some end in "/", some don't); a redirect would drop a
+# docs/api.md fixes each path exactly (some end in "/", some don't); a redirect would drop a
 # POST body, so a wrong path is a plain 404.
 APPEND_SLASH = False
 WSGI_APPLICATION = "config.wsgi.application"

@@ -1,4 +1,4 @@
-"""The grid part of DEMO.md's demo world (see `config.demo`), built idempotently.
+"""The grid part of docs/demo.md's demo world (see `config.demo`), built idempotently.
 
 Every name, code and number here is part of the contract that acceptance tests drive.
 """
@@ -76,7 +76,7 @@ RESPONSIBILITIES = [  # category code, region code, department code
 
 
 def _categories() -> None:
-    """DEMO.md "Categories and responsibility": 其他 has no row, the dispatcher decides."""
+    """docs/demo.md "Categories and responsibility": 其他 has no row, the dispatcher decides."""
     groups = {code: Category.objects.update_or_create(
         code=code, defaults={"name": name, "parent": None, "sort_order": order})[0]
         for order, (code, name) in enumerate(GROUPS)}

@@ -1,4 +1,4 @@
-"""The rules of the report lifecycle (ARCHITECTURE.md, "whistle and report"): which
+"""The rules of the report lifecycle (docs/architecture.md, "whistle and report"): which
 transition starts from which status, the levels, the SLA clock, and who may do what.
 Reads only; the transitions that apply these rules are `gridapp.services.transitions`.
 

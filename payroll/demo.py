@@ -1,4 +1,4 @@
-"""The payroll part of DEMO.md's demo world (see `config.demo`), built idempotently:
+"""The payroll part of docs/demo.md's demo world (see `config.demo`), built idempotently:
 北海市's stipend policy, and a (fictitious) bank account for every demo leader so that
 bank files have something to show. Accounts are opened as finance would open them:
 finance1 asks, finance2 approves (maker-checker), so each has its history row. finance1

@@ -1,4 +1,4 @@
-"""Input and output shapes of the Auth part of API.md.
+"""Input and output shapes of the Auth part of docs/api.md.
 
 No serializer here names `wechat_openid` or `wechat_unionid`, and phones leave only
 masked: the openid must never leave the server (PIPL, PRODUCT.md).

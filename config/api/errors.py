@@ -1,4 +1,4 @@
-"""Domain errors and the one exception handler that renders every error as API.md says.
+"""Domain errors and the one exception handler that renders every error as docs/api.md says.
 
 Body: {"code": "<machine_code>", "detail": "<message>", "fields": {...}} where `fields`
 appears only for validation errors. Services raise `DomainError` subclasses; DRF's own

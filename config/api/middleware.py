@@ -1,4 +1,4 @@
-"""Every error under /api/ is JSON, in every mode (API.md "Conventions").
+"""Every error under /api/ is JSON, in every mode (docs/api.md "Conventions").
 
 DRF renders its own errors as JSON, and handler404/handler500 do when DEBUG is off; but
 with DEBUG on Django answers a path that matches no URL with its HTML debug page, and a

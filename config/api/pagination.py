@@ -1,4 +1,4 @@
-"""The one list shape of API.md: {"results": [...], "next": <url|null>}."""
+"""The one list shape of docs/api.md: {"results": [...], "next": <url|null>}."""
 
 from django.conf import settings
 from rest_framework.pagination import LimitOffsetPagination

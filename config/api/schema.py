@@ -1,4 +1,4 @@
-"""OpenAPI post-processing: what API.md's "Conventions" promise, written into the schema
+"""OpenAPI post-processing: what docs/api.md's "Conventions" promise, written into the schema
 once instead of on every view."""
 
 from typing import Any

@@ -64,7 +64,7 @@ class Category(models.Model):
 
 
 class Responsibility(models.Model):
-    """Which department handles a category in a region (DEMO.md "handled by"). On accept
+    """Which department handles a category in a region (docs/demo.md "handled by"). On accept
     the workflow walks up from the report's region and suggests the nearest one."""
 
     category = models.ForeignKey(Category, on_delete=models.CASCADE,
@@ -100,7 +100,7 @@ class ReportCounter(models.Model):
 
 
 class Report(models.Model):
-    """A problem someone saw, from submission to closing (ARCHITECTURE.md's lifecycle).
+    """A problem someone saw, from submission to closing (the lifecycle of docs/api.md).
 
     `region_code` is the community code of the report's grid, copied here so that
     "everything under a region" is one range scan on an indexed column.

@@ -1,4 +1,4 @@
-"""What a user is, and where: the roles of API.md's `/me` and the scopes every
+"""What a user is, and where: the roles of docs/api.md's `/me` and the scopes every
 `get_queryset()` filters by.
 
 Residents and members get their role from active grid memberships, leaders from a leader

@@ -1,4 +1,4 @@
-"""Input and output shapes of API.md "Payroll". Money is a two-decimal string; a period
+"""Input and output shapes of docs/api.md "Payroll". Money is a two-decimal string; a period
 is "YYYY-MM"; people, grids and regions are ids, with their names beside them."""
 
 import datetime as dt

@@ -28,7 +28,7 @@ class IdOrCodeField(serializers.RelatedField):
 
 
 class PointFields(serializers.Serializer):
-    """A point as API.md takes it: lat/lng in degrees, GCJ-02 unless `coord_type` says."""
+    """A point as docs/api.md takes it: lat/lng in degrees, GCJ-02 unless `coord_type` says."""
 
     lat = FiniteFloatField(min_value=-90, max_value=90)
     lng = FiniteFloatField(min_value=-180, max_value=180)

@@ -26,7 +26,7 @@ def actionable_report(request: Request, pk: int) -> Report:
 
 
 class ReportAction(APIView):
-    """One transition of ARCHITECTURE.md's lifecycle → 200 the report. 404 when the user
+    """One transition of the lifecycle of docs/api.md → 200 the report. 404 when the user
     can't see the report, 403 when it isn't theirs to do (checked before the body, so
     that a forbidden caller learns nothing more), 409 `invalid_transition` from the wrong
     status or when someone else was faster. Accepts an Idempotency-Key: a retried click
