@@ -4,9 +4,8 @@
 import datetime as dt
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,21 +14,13 @@ from shapely.geometry import Polygon
 from .. import geo
 from .regions import Region
 
-
-GRID_SPAN_CACHE_KEY = "gridapp:grid-max-span"
 BBOX_FIELDS = ("min_lat", "min_lng", "max_lat", "max_lng")
-
-
-def _forget_grid_span() -> None:
-    """Drop the cached largest grid extent (see `selectors.grid_max_span`) now, and again
-    at commit: a request that recomputes it before our commit would cache the old value."""
-    cache.delete(GRID_SPAN_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(GRID_SPAN_CACHE_KEY))
 
 
 class Grid(models.Model):
     """A grid of a community: a GCJ-02 polygon, with its bounding box in indexed
-    columns for the SQL prefilter of `locate`."""
+    columns for filters by area in SQL. Every write to this table changes
+    `GridIndexVersion.token` (a database trigger), which `locate` watches."""
 
     code = models.CharField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=64)
@@ -65,12 +56,6 @@ class Grid(models.Model):
             # The bounding box must never disagree with the polygon `locate` tests.
             kwargs["update_fields"] = {*update_fields, *BBOX_FIELDS}
         super().save(*args, **kwargs)
-        _forget_grid_span()
-
-    def delete(self, *args, **kwargs) -> tuple[int, dict[str, int]]:
-        result = super().delete(*args, **kwargs)
-        _forget_grid_span()
-        return result
 
     def _boundary_polygon(self) -> Polygon:
         try:

@@ -6,12 +6,10 @@ import math
 import pytest
 import shapely.geometry
 from django.core.exceptions import ValidationError
-from django.db import connection
 
 from gridapp import geo
 from gridapp.models import Grid, Region
 from gridapp.selectors.grids import locate_grid
-from tests.conftest import needs_postgres
 
 # (wgs_lat, wgs_lng, gcj_lat, gcj_lng): the published test vectors of the eviltransform
 # project, identical in its Go and Python suites: googollee/eviltransform
@@ -211,40 +209,10 @@ def test_a_point_outside_every_grid_is_located_nowhere(community):
 
 
 def test_a_grid_larger_than_every_earlier_one_is_found_at_once(community):
-    """The prefilter bounds its scan by the largest grid extent, which is cached; saving
-    a grid must forget it, or a newly added big grid would stay invisible."""
     Grid.objects.create(code="T-SMALL", name="small", community=community,
                         boundary=geo.rectangle(21.40, 109.10, 21.401, 109.101))
-    assert locate_grid(21.45, 109.15) is None  # computes and caches the small span
+    assert locate_grid(21.45, 109.15) is None
     big = Grid.objects.create(code="T-BIG", name="big", community=community,
                               boundary=geo.rectangle(21.30, 109.00, 21.50, 109.20))
     assert locate_grid(21.45, 109.15) == big
 
-
-def test_locate_prefilters_by_bounding_box_in_sql(community, django_assert_num_queries):
-    triangles(community)
-    locate_grid(21.45, 109.15)  # warm the span cache
-    with django_assert_num_queries(1) as ctx:
-        locate_grid(21.01, 109.49)
-    where = ctx.captured_queries[0]["sql"].split("WHERE", 1)[1]
-    assert all(column in where for column in ("min_lat", "max_lat", "min_lng", "max_lng"))
-
-
-@needs_postgres
-def test_the_bounding_box_prefilter_can_use_its_index_on_postgresql(community):
-    # A city's worth of rows and fresh statistics, so the planner chooses as it would in
-    # production rather than by the accidents of a nearly empty table.
-    side, cell = 60, 0.002
-    Grid.objects.bulk_create(
-        Grid(code=f"B-{row:02d}-{col:02d}", name="b", community=community,
-             boundary=geo.rectangle(21.0 + row * cell, 109.0 + col * cell,
-                                    21.0 + (row + 1) * cell, 109.0 + (col + 1) * cell),
-             min_lat=21.0 + row * cell, min_lng=109.0 + col * cell,
-             max_lat=21.0 + (row + 1) * cell, max_lng=109.0 + (col + 1) * cell)
-        for row in range(side) for col in range(side))
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE gridapp_grid")
-    lat, lng = 21.0301, 109.0301
-    query = Grid.objects.filter(min_lat__gte=lat - cell, min_lat__lte=lat, max_lat__gte=lat,
-                                min_lng__gte=lng - cell, min_lng__lte=lng, max_lng__gte=lng)
-    assert "grid_bbox_idx" in query.explain()
