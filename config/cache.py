@@ -1,8 +1,7 @@
 """A Redis cache that fails open.
 
-The shared cache holds throttle counters, the WeChat access token and a few hints
-(the largest grid's size). None of them is worth failing a resident's report for: when
-Redis is unreachable, reads miss, writes are dropped and `add` (our lock) succeeds, each
+The shared cache holds throttle counters and the WeChat access token. Neither is worth
+failing a resident's report for: when Redis is unreachable, reads miss, writes are dropped and `add` (our lock) succeeds, each
 after a short socket timeout, with a warning in the log. `/readyz` still reports the
 cache as down, because it checks that what it stored comes back.
 """

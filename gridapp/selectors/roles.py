@@ -2,18 +2,30 @@
 `get_queryset()` filters by.
 
 Residents and members get their role from active grid memberships, leaders from a leader
-term covering today, back-office staff from `StaffRole` rows. `roles_of(user)` loads all
-of it in four queries (three for a user without grids) whatever the number of rows, and
-memoises it on the user object for the request.
+term covering today, back-office staff from `StaffRole` rows. Every scoped request asks
+for them, so `roles_of(user)` costs one query when warm: it reads the user's
+`RolesVersion` token (which the database changes by trigger with every write to those
+rows) and answers from roles this process loaded under the same token, user, day and
+superuser flag. Otherwise it loads them in two more queries, whatever the number of rows.
+Either way the answer is memoised on the user object for the request.
 """
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import User
 from gridapp import divisions
-from gridapp.models import Grid, GridMembership, StaffRole, current_terms_q
+from gridapp.models import Grid, GridMembership, LeaderTerm, RolesVersion, StaffRole, current_terms_q
+
+RECENT_ROLES_SIZE = 10_000  # users whose roles a process keeps (a few KB each)
+# Region and department names shown by /me may lag a rename by this long; scopes never lag.
+RECENT_ROLES_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -74,19 +86,68 @@ def roles_of(user: User) -> Roles:
         return ANONYMOUS
     cached = getattr(user, "_roles", None)
     if cached is None:
-        cached = user._roles = _load_roles(user)
+        cached = user._roles = _recent_or_loaded(user)
     return cached
+
+
+class _Recent:
+    """A small LRU of roles with an age limit, shared by the threads of a process."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple, tuple[float, Roles]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Roles | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None or time.monotonic() - entry[0] > RECENT_ROLES_SECONDS:
+                return None
+            self._entries.move_to_end(key)
+            return entry[1]
+
+    def put(self, key: tuple, roles: Roles) -> None:
+        with self._lock:
+            self._entries[key] = (time.monotonic(), roles)
+            self._entries.move_to_end(key)
+            while len(self._entries) > RECENT_ROLES_SIZE:
+                self._entries.popitem(last=False)
+
+
+_recent = _Recent()
+_TOKEN_SQL = f"SELECT token FROM {RolesVersion._meta.db_table} WHERE user_id = %s"
+
+
+def _recent_or_loaded(user: User) -> Roles:
+    token = _token(user.pk)
+    if token == 0:  # no role row of theirs was ever written: nothing worth keeping
+        return _load_roles(user)
+    key = (RolesVersion.objects.db, user.pk, token, timezone.localdate(), user.is_superuser)
+    roles = _recent.get(key)
+    if roles is None:
+        roles = _load_roles(user)
+        _recent.put(key, roles)
+    return roles
+
+
+def _token(user_id: int) -> int:
+    with connections[RolesVersion.objects.db].cursor() as cursor:
+        cursor.execute(_TOKEN_SQL, [user_id])
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def _load_roles(user: User) -> Roles:
     today = timezone.localdate()
     staff = tuple(StaffRole.objects.filter(user=user).order_by("pk")
                   .select_related("region", "department__region"))
-    led = frozenset(user.leader_terms.filter(current_terms_q(today)).values_list("grid_id", flat=True))
-    member = frozenset(GridMembership.objects.filter(
-        user=user, status=GridMembership.Status.ACTIVE).values_list("grid_id", flat=True))
-    grids = list(Grid.objects.filter(id__in=led | member)
-                 .values_list("id", "code", "community__code")) if led | member else []
+    leads = LeaderTerm.objects.filter(current_terms_q(today), user=user)
+    belongs = GridMembership.objects.filter(user=user, status=GridMembership.Status.ACTIVE)
+    grids = list(Grid.objects.filter(Q(pk__in=leads.values("grid_id")) | Q(pk__in=belongs.values("grid_id")))
+                 .annotate(led=Exists(leads.filter(grid=OuterRef("pk"))),
+                           member=Exists(belongs.filter(grid=OuterRef("pk"))))
+                 .order_by("pk").values_list("id", "code", "community__code", "led", "member"))
+    led = frozenset(grid_id for grid_id, *_rest, is_led, _member in grids if is_led)
+    member = frozenset(grid_id for grid_id, *_rest, is_member in grids if is_member)
 
     def by_role(role: str) -> tuple[StaffRole, ...]:
         return tuple(s for s in staff if s.role == role)
@@ -95,8 +156,8 @@ def _load_roles(user: User) -> Roles:
         is_admin=user.is_superuser or bool(by_role(StaffRole.Role.ADMIN)),
         led_grid_ids=led,
         member_grid_ids=member,
-        community_prefixes=tuple(sorted({community for _id, _code, community in grids})),
-        grid_codes=tuple((grid_id, code) for grid_id, code, _community in grids),
+        community_prefixes=tuple(sorted({community for _id, _code, community, *_flags in grids})),
+        grid_codes=tuple((grid_id, code) for grid_id, code, *_rest in grids),
         dispatcher_regions=tuple(s.region for s in by_role(StaffRole.Role.DISPATCHER)),
         finance_regions=tuple(s.region for s in by_role(StaffRole.Role.FINANCE)),
         handler_departments=tuple(s.department for s in by_role(StaffRole.Role.HANDLER)),

@@ -152,14 +152,14 @@ def test_lists_are_newest_first_and_paginated(api, world, user):
 
 
 # --- query counts ------------------------------------------------------------------------
-# A list costs: the JWT user (1); the user's roles (staff roles, leader terms,
-# memberships: 3, plus their grids' codes for someone with a grid: 4); the page count (1);
+# A list costs: the JWT user (1); the user's roles, loaded for the first time in the test
+# (the roles token, staff roles, the grids led or belonged to: 3); the page count (1);
 # the page with category, grid, reporter and department joined (1); the page's photos (1).
 # A detail: the user and roles as above, the report (1), its photos (1), its timeline
 # with the actors joined (1).
 
-LIST_QUERIES = {"resident1": 1 + 4 + 3, "leader5": 1 + 4 + 3, "dispatcher-city": 1 + 3 + 3}
-DETAIL_QUERIES = {"resident1": 1 + 4 + 3, "leader5": 1 + 4 + 3, "dispatcher-city": 1 + 3 + 3}
+LIST_QUERIES = {"resident1": 1 + 3 + 3, "leader5": 1 + 3 + 3, "dispatcher-city": 1 + 3 + 3}
+DETAIL_QUERIES = {"resident1": 1 + 3 + 3, "leader5": 1 + 3 + 3, "dispatcher-city": 1 + 3 + 3}
 
 
 @pytest.mark.parametrize("count", [1, 50])
@@ -192,8 +192,8 @@ def test_a_detail_costs_the_same_queries_whatever_its_photos_and_events(
 @pytest.mark.parametrize("count", [1, 50])
 def test_a_handlers_list_costs_the_same_queries_for_1_and_50_reports(
         api, world, user, django_assert_num_queries, count):
-    # The JWT user (1); roles (staff roles with their departments, leader terms,
-    # memberships: 3); the page count, the page and its photos (3).
+    # The JWT user (1); roles (the token, staff roles with their departments, the grids
+    # led or belonged to: 3); the page count, the page and its photos (3).
     lighting = Department.objects.get(code="bh-lighting")
     make_reports(count, reporter=user("resident1"), photos=2,
                  status=Report.Status.DISPATCHED, department=lighting)

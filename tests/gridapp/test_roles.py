@@ -161,10 +161,12 @@ def test_roles_are_loaded_once_per_user_object(user, django_assert_num_queries):
 
 # --- query count of GET /me ------------------------------------------------------------------
 
-# The request's user (1); roles: staff roles with their regions and departments (1),
-# current leader terms (1), active memberships (1), codes and communities of those grids
-# (1); the memberships list with its grids (1). Nothing per row.
-ME_QUERIES = 6
+# The request's user (1); roles: the user's roles token (1), then, the first time for this
+# token, staff roles with their regions and departments (1) and the grids led or belonged
+# to with their codes and communities (1); the memberships list with its grids (1).
+# Nothing per row.
+ME_QUERIES = 5
+ME_QUERIES_WARM = ME_QUERIES - 2
 
 
 def give_many_roles(username: str) -> None:
@@ -200,3 +202,65 @@ def test_me_of_a_leader_takes_the_same_number_of_queries(api, django_assert_num_
 
     with django_assert_num_queries(ME_QUERIES):
         client.get(ME)
+
+
+def test_roles_loaded_once_are_read_again_by_their_token_alone(api, django_assert_num_queries):
+    client = api("dispatcher-street")
+    client.get(ME)
+
+    with django_assert_num_queries(ME_QUERIES_WARM):
+        assert client.get(ME).json()["roles"][0]["role"] == "dispatcher"
+
+
+# --- roles kept by a process follow every change, however it is made ------------------------
+
+def test_a_membership_ended_around_the_services_ends_the_role_at_once(api):
+    assert roles(api, "resident1") != []  # loaded and kept
+    GridMembership.objects.filter(user__username="resident1").update(
+        status=GridMembership.Status.LEFT)
+
+    assert roles(api, "resident1") == []
+
+
+def test_a_staff_role_given_and_taken_is_seen_at_once(api, user):
+    assert roles(api, "newcomer") == []
+    role = StaffRole.objects.create(user=user("newcomer"), role=StaffRole.Role.FINANCE,
+                                    region=Region.objects.get(code="450500000000"))
+    assert [r["role"] for r in roles(api, "newcomer")] == ["finance"]
+    role.delete()
+    assert roles(api, "newcomer") == []
+
+
+def test_a_grid_moved_to_another_community_moves_its_people_scope(api, user):
+    assert roles_of(user("resident1")).visible_prefixes() == ("450502001001",)
+    Grid.objects.filter(code="HHL-05").update(community=Region.objects.get(code="450502001002"))
+
+    assert roles_of(user("resident1")).visible_prefixes() == ("450502001002",)
+
+
+def test_roles_kept_inside_a_rolled_back_change_are_not_served_after_it(api, user):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        StaffRole.objects.create(user=user("newcomer"), role=StaffRole.Role.ADMIN)
+        assert roles_of(user("newcomer")).is_admin
+        raise RuntimeError("rolled back")
+
+    assert not roles_of(user("newcomer")).is_admin
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_committed_by_another_connection_is_seen_by_the_next_request(api):
+    """Another connection is what another worker process is to the database."""
+    from django.db import connections
+
+    assert roles(api, "resident1") != []
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("UPDATE gridapp_gridmembership SET status = %s WHERE user_id = %s",
+                           [GridMembership.Status.LEFT, User.objects.get(username="resident1").pk])
+    finally:
+        other.close()
+
+    assert roles(api, "resident1") == []

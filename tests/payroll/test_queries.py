@@ -1,7 +1,9 @@
 """Query budgets of every payroll list and detail, with one row and with many.
 
-A finance officer's request costs 1 query for the JWT's user and 3 for `roles_of`
-(staff roles, led grids, memberships; no grid lookup for someone without grids). A list
+A finance officer's request costs 1 query for the JWT's user and 1 for `roles_of` (the
+user's roles token: the roles themselves were loaded by this process when the fixtures
+made the runs as finance1, and stay current while the token does; a cold load would add
+2, tests/gridapp/test_roles.py). A list
 adds COUNT and the page; everything a row shows comes in through select_related or an
 annotation, so the budget does not grow with the rows.
 """
@@ -16,7 +18,7 @@ from payroll.models import Suspension
 
 from .conftest import HHL, HPL, NOV, TEST_COMMUNITY
 
-AUTH_AND_ROLES = 1 + 3
+AUTH_AND_ROLES = 1 + 1
 LIST = 2  # COUNT(*) and the page
 
 
