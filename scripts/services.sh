@@ -4,6 +4,9 @@
 #   eval "$(scripts/services.sh start)"   # exports DATABASE_URL, REDIS_URL, S3 vars
 #   scripts/services.sh stop
 # Ports: PG_PORT (54329), REDIS_PORT (63799), S3_PORT (53999).
+# WITH_REPLICA=1 also starts a streaming replica of the PostgreSQL server (pg_basebackup
+# from the primary) on PG_REPLICA_PORT (54328) and exports REPLICA_TEST_URL, which the
+# end-to-end tests hand to the stack as DATABASE_REPLICA_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD/.services"
@@ -11,6 +14,8 @@ PG_PORT="${PG_PORT:-54329}"
 PG_DATA="$ROOT/pg"
 REDIS_PORT="${REDIS_PORT:-63799}"
 S3_PORT="${S3_PORT:-53999}"
+PG_REPLICA_PORT="${PG_REPLICA_PORT:-54328}"
+PG_REPLICA_DATA="$ROOT/pg-replica"
 
 pg_bin() {
   local dir
@@ -43,6 +48,28 @@ start_postgres() {
     "SELECT 1 FROM pg_database WHERE datname='gridlink'" | grep -q 1 \
     || as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gridlink
   echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/gridlink"
+}
+
+start_replica() {
+  local bin; bin=$(pg_bin)
+  if [ ! -f "$PG_REPLICA_DATA/PG_VERSION" ]; then
+    mkdir -p "$PG_REPLICA_DATA"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$PG_REPLICA_DATA" && chmod 700 "$PG_REPLICA_DATA"
+    # -R writes standby.signal and the connection back to the primary.
+    as_pg "$bin/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$PG_REPLICA_DATA" \
+      -R -X stream -c fast >/dev/null
+  fi
+  if ! as_pg "$bin/pg_ctl" -D "$PG_REPLICA_DATA" status >/dev/null 2>&1; then
+    as_pg "$bin/pg_ctl" -D "$PG_REPLICA_DATA" -l "$PG_REPLICA_DATA/server.log" -w \
+      -o "-p $PG_REPLICA_PORT -k /tmp -c listen_addresses=127.0.0.1 -c hot_standby=on" start >/dev/null
+  fi
+  echo "export REPLICA_TEST_URL=postgres://postgres@127.0.0.1:$PG_REPLICA_PORT/gridlink"
+}
+
+stop_replica() {
+  local bin; bin=$(pg_bin)
+  [ -f "$PG_REPLICA_DATA/PG_VERSION" ] && as_pg "$bin/pg_ctl" -D "$PG_REPLICA_DATA" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$PG_REPLICA_DATA"
 }
 
 stop_postgres() {
@@ -86,7 +113,7 @@ stop_s3() {
 }
 
 case "${1:-}" in
-  start) start_postgres; start_redis; start_s3 ;;
-  stop) stop_s3; stop_redis; stop_postgres ;;
+  start) start_postgres; if [ "${WITH_REPLICA:-0}" = 1 ]; then start_replica; fi; start_redis; start_s3 ;;
+  stop) stop_s3; stop_redis; stop_replica; stop_postgres ;;
   *) echo "usage: $0 start|stop" >&2; exit 2 ;;
 esac

@@ -84,3 +84,10 @@ def test_the_locale_middleware_picks_english_from_accept_language(api):
     assert english["Content-Language"] == "en"
     assert english.json()["detail"] == "Authentication credentials were not provided."
     assert chinese.json()["detail"] != english.json()["detail"]  # DRF ships zh_Hans
+
+
+def test_a_read_replica_needs_a_postgresql_primary():
+    result = check_deploy(DATABASE_URL="sqlite:///x.sqlite3",
+                          DATABASE_REPLICA_URL="postgres://u@127.0.0.1:1/x")
+    assert result.returncode != 0
+    assert "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL" in result.stderr

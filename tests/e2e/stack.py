@@ -3,7 +3,9 @@ worker and beat, against PostgreSQL, a Redis of its own, the local S3 server and
 WeChat stub. Used by the end-to-end smoke test and the load benchmark.
 
 Needs a PostgreSQL server (`DATABASE_URL`), `redis-server` on PATH and the local S3
-server (`S3_TEST_ENDPOINT_URL`); `scripts/services.sh start` provides all three.
+server (`S3_TEST_ENDPOINT_URL`); `scripts/services.sh start` provides all three. With a
+streaming replica of that server (`REPLICA_TEST_URL`: `WITH_REPLICA=1
+scripts/services.sh start`), the stack reads what may lag from it (DATABASE_REPLICA_URL).
 """
 
 import os
@@ -177,6 +179,9 @@ def running_stack(*, gunicorn_workers: int = 2, url_expire: int = 3600,
                              redis_url=redis.url, stub_url=stub_url,
                              s3_endpoint=os.environ["S3_TEST_ENDPOINT_URL"],
                              url_expire=url_expire) | (extra_env or {})
+        if os.environ.get("REPLICA_TEST_URL"):  # the same database, streamed to the replica
+            env["DATABASE_REPLICA_URL"] = (urlparse(os.environ["REPLICA_TEST_URL"])
+                                           ._replace(path=f"/{db_name}").geturl())
         seed = ["seed_demo", "--i-know-this-is-not-production"]  # the stack runs DEBUG off
         for command in (["migrate", "--noinput"], seed):
             subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True,

@@ -7,10 +7,12 @@ checks that nothing is lost. CI runs it after the unit suites (`make smoke`).
 """
 
 import json
+import os
 import uuid
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import psycopg
 import pytest
 import requests
 
@@ -127,3 +129,39 @@ def test_a_report_filed_while_redis_is_down_is_stored_and_its_notification_sent_
     wait_for(about_this_report, timeout=120,
              what="the leader's notification once Redis is back\n" + stack.logs())
     assert about_this_report()[0]["template_id"] == "tmpl-new_report"
+
+
+def queries_seen(database_url: str) -> list[str]:
+    """The last statement of every session connected to that server's database."""
+    name = urlparse(database_url).path.lstrip("/")
+    admin = urlparse(database_url)._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        return [row[0] for row in conn.execute(
+            "SELECT query FROM pg_stat_activity WHERE datname = %s", [name])]
+
+
+@pytest.mark.skipif(not os.environ.get("REPLICA_TEST_URL"),
+                    reason="needs a streaming replica: WITH_REPLICA=1 scripts/services.sh start")
+def test_maps_and_lists_read_from_the_replica_and_a_writer_reads_their_own_writes(stack):
+    """The statements carry their parameters (client-side binding), so a bounding box no
+    one else would ask for shows on which server each read ran."""
+    resident, dispatcher = login(stack, "resident1"), login(stack, "dispatcher-city")
+    photo = resident.post(stack.url("/api/v1/photos/"), timeout=10,
+                          files={"file": ("p.jpg", PHOTO.read_bytes(), "image/jpeg")}).json()
+    report = file_report(stack, resident, "clutter", [photo["id"]], "读副本的冒烟测试")
+
+    # The resident has just written: pinned to the primary, they find their report at once
+    # (and an empty page, whose last statement is the page itself, shows where it ran).
+    mine = resident.get(stack.url("/api/v1/reports/"), timeout=10, params={"mine": 1})
+    assert report["id"] in [r["id"] for r in mine.json()["results"]]
+    resident.get(stack.url("/api/v1/reports/"), timeout=10,
+                 params={"mine": 1, "bbox": "0.0,0.0,0.000111,0.000111"}).raise_for_status()
+    assert any("0.000111" in q for q in queries_seen(stack.env["DATABASE_URL"]))
+
+    # The dispatcher wrote nothing: their map may be a moment behind, and comes from the replica.
+    wait_for(lambda: dispatcher.get(
+        stack.url("/api/v1/map/reports.geojson"), timeout=10,
+        params={"bbox": "109.0,21.0,110.0,22.000222"}).json()["features"] != [],
+        what="the replica to have the report")
+    assert any("22.000222" in q for q in queries_seen(stack.env["DATABASE_REPLICA_URL"]))
+    assert not any("22.000222" in q for q in queries_seen(stack.env["DATABASE_URL"]))

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
 from config.api.queries import validated_query
+from config.api.replica import LagTolerantReads
 from gridapp.api.serializers import fields
 from gridapp.api.serializers import grids as s
 from gridapp.errors import NoGridHere
@@ -43,7 +44,7 @@ class DepartmentList(generics.ListAPIView):
         return selectors.departments(**validated_query(self.request, s.DepartmentFilterSerializer))
 
 
-class GridList(generics.ListAPIView):
+class GridList(LagTolerantReads, generics.ListAPIView):
     serializer_class = s.GridSerializer
 
     @extend_schema(parameters=[s.GridFilterSerializer])

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api.queries import validated_query
+from config.api.replica import LagTolerantReads
 from gridapp.api.serializers import reports as s
 from gridapp.selectors import grids as grid_selectors
 from gridapp.selectors import reports as report_selectors
@@ -19,7 +20,7 @@ GEOJSON = {"type": "object", "properties": {"type": {"type": "string"},
                                                          "items": {"type": "object"}}}}
 
 
-class MapReports(APIView):
+class MapReports(LagTolerantReads, APIView):
     """Visible reports as GeoJSON points (`[lng, lat]`, GCJ-02), newest first."""
 
     @extend_schema(parameters=[s.MapReportsQuerySerializer], responses={200: GEOJSON})
@@ -45,7 +46,7 @@ def _report_feature(row: dict) -> dict:
                                row["created_at"])}}
 
 
-class MapGrids(APIView):
+class MapGrids(LagTolerantReads, APIView):
     """Visible grids' boundaries as GeoJSON polygons, optionally under one region."""
 
     @extend_schema(parameters=[s.MapGridsQuerySerializer], responses={200: GEOJSON})

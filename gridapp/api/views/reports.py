@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from accounts.idempotency import HEADER, idempotent
 from accounts.models import IdempotencyRecord
+from config.api.replica import LagTolerantReads
 from config.api.throttling import CreateThrottle
 from gridapp.api.serializers import reports as s
 from gridapp.models import Category, Report
@@ -26,7 +27,7 @@ class CategoryList(generics.ListAPIView):
                 .annotate(child_count=Count("children")).order_by("sort_order", "code"))
 
 
-class ReportListCreate(generics.ListAPIView):
+class ReportListCreate(LagTolerantReads, generics.ListAPIView):
     serializer_class = s.ReportSerializer
     throttle_classes = [CreateThrottle]
     throttle_scope = "report"
