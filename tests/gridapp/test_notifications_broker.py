@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import kombu.pools
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
@@ -91,8 +92,11 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
 
 
 def _forget_broker_connections() -> None:
-    if celery_app._pool is not None:
-        celery_app._pool.force_close_all()
+    """Close and forget every pooled broker connection. kombu keeps its pools in a global
+    registry keyed by broker URL, which the app's own `_pool` only points into: closing a
+    pool without emptying that registry would leave a closed pool behind for the next
+    task sent to the same URL ("Acquire on closed pool" in whichever test came next)."""
+    kombu.pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
 
