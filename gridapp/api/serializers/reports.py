@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer
-from config.api.fields import FiniteFloatField
+from config.api.fields import FiniteFloatField, IdField, parse_id
 from gridapp import geo, lifecycle
 from gridapp.models import Category, Grid, Photo, Region, Report, ReportEvent, ReportLevel
 from gridapp.selectors.reports import ReportFilter
@@ -94,7 +94,7 @@ class ReportCreateSerializer(PointFields):
     category = CategoryField()
     description = serializers.CharField(max_length=10_000)
     address = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
-    photo_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), default=list,
+    photo_ids = serializers.ListField(child=IdField(), default=list,
                                       max_length=settings.REPORT_MAX_PHOTOS)
     urgent = serializers.BooleanField(default=False)
 
@@ -229,8 +229,8 @@ class ReportFilterSerializer(serializers.Serializer):
         return statuses
 
     def validate_category(self, value: str) -> Category:
-        lookup = {"pk": int(value)} if value.isdigit() else {"code": value}
-        category = Category.objects.filter(**lookup).first()
+        pk = parse_id(value)
+        category = Category.objects.filter(**({"pk": pk} if pk is not None else {"code": value})).first()
         if category is None:
             raise serializers.ValidationError(_("There is no such category."))
         return category

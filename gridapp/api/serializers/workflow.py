@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.api.fields import IdField
 from gridapp.models import Department
 
 from .fields import IdOrCodeField
@@ -44,7 +45,7 @@ class ActionDispatchSerializer(ActionNoteSerializer):
 class ActionResolveSerializer(ActionReasonSerializer):
     note = serializers.CharField(max_length=NOTE_MAX, help_text="what was done")
     photo_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1,
+        child=IdField(), min_length=1,
         max_length=settings.REPORT_MAX_PHOTOS,
         help_text="\"after\" photos uploaded through POST /photos/ by the handler")
 
