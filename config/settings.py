@@ -290,6 +290,9 @@ IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
 # --- Photos and reports -----------------------------------------------------------------
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+# Pixels a user may have decoded per clock hour: decoding is what an upload costs in CPU
+# (a 40-megapixel PNG of one colour is 131 KB on the wire and a second of a core).
+PHOTO_PIXELS_PER_HOUR = env.int("PHOTO_PIXELS_PER_HOUR", default=1_000_000_000)
 PHOTO_MAX_SIDE = env.int("PHOTO_MAX_SIDE", default=2560)
 PHOTO_THUMBNAIL_SIDE = env.int("PHOTO_THUMBNAIL_SIDE", default=480)
 PHOTO_FORMAT = env("PHOTO_FORMAT", default="jpeg")

@@ -28,6 +28,19 @@ class ImageInvalid(DomainError):
     default_detail = _("The image is corrupt or incomplete.")
 
 
+class PhotoNotAllowed(Forbidden):
+    default_code = "not_a_member"
+    default_detail = _("Only grid members and leaders, department handlers and dispatchers "
+                       "can upload photos.")
+
+
+class UploadBudgetExceeded(DomainError):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "upload_budget_exceeded"
+    default_detail = _("You have uploaded as many image pixels as an hour allows; try again "
+                       "in the next hour.")
+
+
 # --- Grids and memberships --------------------------------------------------------
 
 

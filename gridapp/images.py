@@ -27,6 +27,7 @@ import io
 import logging
 import math
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -112,11 +113,14 @@ class ProcessedPhoto:
     gps: tuple[float, float] | None  # GCJ-02
 
 
-def process(upload) -> ProcessedPhoto:
-    """Run the whole pipeline on an uploaded file; raise 413, 415 or 400 domain errors."""
+def process(upload, *, before_decoding: Callable[[int], None] | None = None) -> ProcessedPhoto:
+    """Run the whole pipeline on an uploaded file; raise 413, 415 or 400 domain errors.
+    `before_decoding` is told the image's pixel count once its header has passed."""
     data = read_upload(upload)
     fmt = sniff(data)
-    _check_header(data, fmt)
+    pixels = _check_header(data, fmt)
+    if before_decoding is not None:
+        before_decoding(pixels)
     image = _decode(data, fmt)
     taken_at, gps = read_exif(_exif_of(image))
     _upright(image)
@@ -179,8 +183,9 @@ def _open(data: bytes, fmt: str) -> Image.Image:
         raise ImageInvalid()
 
 
-def _check_header(data: bytes, fmt: str) -> None:
-    """Pixel limit and animation from the header alone, then Pillow's `verify()`."""
+def _check_header(data: bytes, fmt: str) -> int:
+    """Pixel limit and animation from the header alone, then Pillow's `verify()`; the
+    number of pixels."""
     with _open(data, fmt) as image:
         width, height = image.size
         if width < 1 or height < 1:
@@ -194,6 +199,7 @@ def _check_header(data: bytes, fmt: str) -> None:
             image.verify()
         except DECODE_ERRORS:
             raise ImageInvalid()
+    return width * height
 
 
 def _decode(data: bytes, fmt: str) -> Image.Image:

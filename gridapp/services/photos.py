@@ -6,17 +6,48 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
 from config.db import skip_locked
-from gridapp.errors import PhotoInvalid
+from gridapp.errors import PhotoInvalid, PhotoNotAllowed, UploadBudgetExceeded
 from gridapp.images import ProcessedPhoto
 from gridapp.models import Photo, Report
+from gridapp.selectors.roles import roles_of
 
 ORPHAN_BATCH = 200
+PIXELS_KEY = "photo-pixels:{user}:{hour:%Y%m%d%H}"
+
+
+def check_may_upload(actor: User, *, now: datetime) -> None:
+    """Before a byte of the image is read. Photos are for people who can attach them to a
+    report (members and leaders to new ones, handlers as "after" photos, dispatchers to
+    hotline reports); anyone else's upload would only burn CPU. And decoding is what
+    costs, so each user may have at most PHOTO_PIXELS_PER_HOUR decoded per clock hour."""
+    roles = roles_of(actor)
+    if not (roles.is_admin or roles.led_grid_ids or roles.member_grid_ids
+            or roles.handler_departments or roles.dispatcher_regions):
+        raise PhotoNotAllowed()
+    if (cache.get(_pixels_key(actor, now)) or 0) >= settings.PHOTO_PIXELS_PER_HOUR:
+        raise UploadBudgetExceeded()
+
+
+def charge_pixels(actor: User, pixels: int, *, now: datetime) -> None:
+    """Charges an image's declared pixels to the user's hour, just before it is decoded
+    (whatever comes of it: the CPU is spent)."""
+    key = _pixels_key(actor, now)
+    cache.add(key, 0, timeout=2 * 3600)
+    try:
+        cache.incr(key, pixels)
+    except ValueError:  # expired between add and incr, or the cache is down: carry on
+        pass
+
+
+def _pixels_key(actor: User, now: datetime) -> str:
+    return PIXELS_KEY.format(user=actor.pk, hour=now)
 
 
 def claim_photos(report: Report, photo_ids: Iterable[int], *, actor: User, kind: str,

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import requests
+from freezegun import freeze_time
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -358,3 +359,30 @@ def test_photo_uploads_are_throttled_per_user(api, monkeypatch):
     assert statuses == [201, 201, 429]
     assert upload(api("resident2"), jpeg_bytes()).status_code == 201  # per user
     assert Photo.objects.filter(owner__username="resident1").count() == 2
+
+
+# --- who may upload, and how much ----------------------------------------------------------
+
+
+def test_someone_with_no_role_cannot_upload_and_nothing_is_decoded(api, monkeypatch):
+    monkeypatch.setattr(images, "_decode", lambda *a: pytest.fail("decoded for a stranger"))
+    response = upload(api("newcomer"), jpeg_bytes())
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_a_member"
+    assert not Photo.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["leader1", "handler-lighting", "dispatcher-city"])
+def test_leaders_handlers_and_dispatchers_upload(api, username):
+    assert upload(api(username), jpeg_bytes()).status_code == 201
+
+
+def test_a_users_image_pixels_per_hour_are_bounded(api, settings):
+    settings.PHOTO_PIXELS_PER_HOUR = 2 * 64 * 48  # two small photos
+    with freeze_time("2026-11-26 10:50:00+08:00") as clock:
+        client = api("resident1")
+        assert [upload(client, jpeg_bytes()).status_code for _ in range(3)] == [201, 201, 429]
+        assert upload(client, jpeg_bytes()).json()["code"] == "upload_budget_exceeded"
+        assert upload(api("resident2"), jpeg_bytes()).status_code == 201  # per user
+        clock.move_to("2026-11-26 11:01:00+08:00")  # (the access token lives 30 minutes)
+        assert upload(client, jpeg_bytes()).status_code == 201  # a new hour

@@ -1,5 +1,6 @@
 """`POST /photos/`: one image through the pipeline (`gridapp.images`), then stored."""
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -25,6 +26,8 @@ class PhotoUpload(APIView):
     @extend_schema(request={"multipart/form-data": s.PhotoUploadSerializer},
                    responses={201: s.PhotoSerializer})
     def post(self, request: Request) -> Response:
+        now = timezone.now()
+        photos.check_may_upload(request.user, now=now)  # before a byte of the body is read
         # Before the body is parsed: the limit is enforced while it streams in.
         request.upload_handlers.insert(0, images.SizeLimitUploadHandler(request))
         form = s.PhotoUploadSerializer(data=request.data)
@@ -32,7 +35,8 @@ class PhotoUpload(APIView):
         _one_file_only(request)
         # The CPU-bound pipeline runs before the idempotency transaction, so that no
         # database lock is held while an image decodes.
-        processed = images.process(form.validated_data["file"])
+        processed = images.process(form.validated_data["file"], before_decoding=lambda pixels:
+                                   photos.charge_pixels(request.user, pixels, now=now))
         return idempotent(request, lambda: Response(
             s.PhotoSerializer(photos.upload_photo(
                 processed, actor=request.user, point=form.validated_data.get("point")),
