@@ -33,7 +33,8 @@ test: install
 # The suite 400 days ahead of today (libfaketime: `apt-get install faketime`) and in a
 # random order whose seed it prints, so that no test depends on the day it was written or
 # on another test's leftovers. Tests marked real_clock need the machine's real timers
-# (libfaketime hangs timed waits) and sit this pass out. Re-run an order with
+# (libfaketime hangs timed waits) and sit this pass out, as do the browser tests (a
+# Chromium under libfaketime, against a live server: the same timed waits). Re-run an order with
 # `make test-shifted ORDER=--random-order-seed=N`.
 SHIFT ?= +400d
 ORDER ?= --random-order-bucket=global

@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
@@ -91,10 +93,12 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     _finance_only(request)
     run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
     lines = Paginator(selectors.run_lines(run), LINES_PAGE).get_page(request.GET.get("page"))
-    actions = [{"name": name, "label": RUN_ACTIONS[name][0], "confirm": RUN_ACTIONS[name][1]}
+    actions = [{"name": name, "label": RUN_ACTIONS[name][0], "confirm": RUN_ACTIONS[name][1],
+                "url": reverse(f"console:run-{name}", kwargs={"pk": run.pk})}
                for name in BY_STATUS.get(run.status, ())]
-    exports = [{"template": t, "formats": list(t.formats)} for t in TEMPLATES.values()] \
-        if run.status in Run.FROZEN else []
+    exports = [{"template": t, "formats": [
+        {"name": fmt, "url": reverse(f"console:run-export-{fmt}", kwargs={"pk": run.pk})}
+        for fmt in t.formats]} for t in TEMPLATES.values()] if run.status in Run.FROZEN else []
     return page(request, "console/run.html", {
         "run": run, "lines": lines, "events": selectors.run_events(run), "actions": actions,
         "exports": exports,
@@ -117,7 +121,7 @@ def run_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except APIException as exc:
         report_error(request, exc)
     else:
-        messages.success(request, RUN_ACTIONS[action][0])
+        messages.success(request, _("%(action)s: done.") % {"action": RUN_ACTIONS[action][0]})
     return redirect("console:run", pk=run.pk)
 
 
@@ -125,8 +129,6 @@ def run_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The bank file in a template, the same bytes as GET /payroll/runs/{id}/export.*."""
     _finance_only(request)
-    if fmt not in RunExport.Format.values:
-        raise Http404
     run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
     query = ExportQuerySerializer(data=request.GET)
     try:

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -100,7 +101,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         report_selectors.visible_reports(request.user)), pk=pk)
     allowed = [a for a in lifecycle.allowed_actions(report, request.user) if a in ACTION_LABELS]
     actions = [{"name": a, "label": ACTION_LABELS[a], "confirm": CONFIRMS.get(a, ""),
-                "note_required": a in NOTE_REQUIRED} for a in allowed]
+                "note_required": a in NOTE_REQUIRED,
+                "url": reverse(f"console:report-{a}", kwargs={"pk": report.pk})} for a in allowed]
     departments = []
     if "dispatch" in allowed:
         level = lifecycle.acting_level(roles_of(request.user), report)
@@ -137,7 +139,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except APIException as exc:
         report_error(request, exc)
     else:
-        messages.success(request, ACTION_LABELS[action])
+        messages.success(request, _("%(action)s: done.") % {"action": ACTION_LABELS[action]})
     return redirect("console:report", pk=report.pk)
 
 

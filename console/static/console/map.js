@@ -16,11 +16,13 @@
     style: function () { return { className: "grid-cell", color: "#2f6fb3", weight: 1.5, fillColor: "#9cc3ea", fillOpacity: 0.18 }; },
     onEachFeature: function (feature, layer) {
       var p = feature.properties;
-      layer.bindTooltip(p.code + " " + p.name, { direction: "center", className: "grid-label", permanent: true, opacity: 0.85 });
+      layer.bindTooltip(p.code + " " + p.name, { direction: "top", offset: [0, -8], className: "grid-label", permanent: true, opacity: 0.9 });
     }
   }).addTo(map);
   var STATUS = { submitted: "#d9480f", accepted: "#f08c00", dispatched: "#1971c2", in_progress: "#5f3dc4" };
   var LIGHT = { green: "#2b8a3e", yellow: "#f2c200", red: "#e03131" };
+  // Pins above the grid labels (tooltips sit at z-index 650), so a label never hides one.
+  map.createPane("pins").style.zIndex = 700;
   var pins = L.layerGroup().addTo(map);
   var shown = {};
   function esc(s) { var d = document.createElement("div"); d.textContent = s; return d.innerHTML; }
@@ -31,6 +33,7 @@
       if (!shown[r.status]) { return; }
       n += 1;
       var marker = L.circleMarker([r.lat, r.lng], {
+        pane: "pins",
         className: "report-pin pin-" + r.status + (r.light ? " light-" + r.light : ""),
         radius: r.urgent ? 9 : 7, fillColor: STATUS[r.status] || "#495057", fillOpacity: 0.9,
         color: r.light ? LIGHT[r.light] : "#ffffff", weight: r.light ? 4 : 2
