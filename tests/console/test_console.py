@@ -8,6 +8,7 @@ from freezegun import freeze_time
 
 from accounts.models import User
 from config.demo import build_demo_world
+from console.access import LoginThrottle
 from gridapp.models import Region, Report, ReportEvent
 from payroll.models import Run
 from payroll.services import MakerChecker
@@ -49,19 +50,13 @@ def test_signing_in_needs_the_csrf_token(world):
                                            "password": "gridlink-demo"}).status_code == 403
 
 
-def test_too_many_sign_in_attempts_from_one_address_are_refused(world, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
-        **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "login": "3/min"}}
-    from rest_framework.settings import api_settings
-    from rest_framework.throttling import SimpleRateThrottle
-    SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
-    try:
-        client = Client(enforce_csrf_checks=True)
-        codes = [sign_in(client, "finance1", "wrong").status_code for _ in range(4)]
-        assert codes == [200, 200, 200, 429]
-        assert sign_in(client, "finance1").status_code == 429  # even with the right one
-    finally:
-        SimpleRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+def test_too_many_sign_in_attempts_from_one_address_are_refused(world, monkeypatch):
+    monkeypatch.setattr(LoginThrottle, "THROTTLE_RATES", {"login": "3/min"})
+    client = Client(enforce_csrf_checks=True)
+    codes = [sign_in(client, "finance1", "wrong").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert sign_in(client, "finance1").status_code == 429  # even with the right password
+    assert client.get("/console/").status_code == 302
 
 
 def test_signing_out_ends_the_session(console):
@@ -201,3 +196,52 @@ def test_a_bad_run_form_or_filter_is_a_message_not_a_500(console):
 
 def test_payroll_is_for_finance_only(console):
     assert console("dispatcher-city").get("/console/payroll/").status_code == 404
+
+
+# --- queries: a page costs the same whatever the number of rows ------------------------
+# Every signed-in page starts with 5: the session, the user, and roles_of's three (staff
+# roles, led grids, memberships; no grid ids, so no fourth).
+SIGNED_IN = 5
+BUDGETS = {
+    # open reports by status, their clocks (traffic lights), the ones waiting, their photos
+    "/console/": SIGNED_IN + 4,
+    # the page count, the category and grid filter lists, the page's rows, their photos
+    "/console/reports/": SIGNED_IN + 5,
+    # the grids, the open reports (category joined)
+    "/console/map/": SIGNED_IN + 2,
+}
+
+
+@pytest.mark.parametrize("path", sorted(BUDGETS))
+@pytest.mark.parametrize("count", [3, 30])
+def test_a_report_page_costs_a_fixed_number_of_queries(console, open_reports,
+                                                       django_assert_num_queries, path, count):
+    client = console("dispatcher-city")
+    open_reports(count, photos=2)
+    with django_assert_num_queries(BUDGETS[path]):
+        assert client.get(path).status_code == 200
+
+
+def test_a_report_detail_costs_a_fixed_number_of_queries(console, open_reports,
+                                                         django_assert_num_queries):
+    report, = open_reports(1, photos=3)
+    client = console("dispatcher-community")
+    post(client, f"/console/reports/{report.pk}/accept/")
+    # the report with its joins, its photos, its events; the departments to dispatch to
+    with django_assert_num_queries(SIGNED_IN + 4):
+        assert client.get(f"/console/reports/{report.pk}/").status_code == 200
+
+
+@freeze_time("2026-12-05 10:00:00+08:00")
+def test_the_payroll_pages_cost_a_fixed_number_of_queries(console, django_assert_num_queries):
+    client = console("finance1")
+    for code in ("450502001001", "450502001002"):
+        post(client, "/console/payroll/", {"period": "2026-11",
+                                           "region": Region.objects.get(code=code).pk})
+    run = Run.objects.order_by("pk").first()
+    # the runs with their region and people joined, the regions of the new-run form
+    with django_assert_num_queries(SIGNED_IN + 2):
+        assert client.get("/console/payroll/").status_code == 200
+    # the run, the lines' count and page (leader and grid joined), the history
+    with django_assert_num_queries(SIGNED_IN + 4):
+        assert client.get(f"/console/payroll/runs/{run.pk}/").status_code == 200
