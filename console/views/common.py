@@ -57,9 +57,11 @@ def report_error(request: HttpRequest, exc: APIException) -> None:
     messages.error(request, error_text(exc))
 
 
-def _flatten(detail, field: str = "") -> list[str]:
+def _flatten(detail) -> list[str]:
+    """The messages of a validation error, without the field names (the form shows only
+    the fields of one button)."""
     if isinstance(detail, dict):
-        return [text for key, value in detail.items() for text in _flatten(value, key)]
+        return [text for value in detail.values() for text in _flatten(value)]
     if isinstance(detail, list):
-        return [text for item in detail for text in _flatten(item, field)]
-    return [f"{field}: {detail}" if field and field != "non_field_errors" else str(detail)]
+        return [text for item in detail for text in _flatten(item)]
+    return [str(detail)]

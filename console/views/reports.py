@@ -3,7 +3,7 @@ sees, the API's body serializers read the forms, and the lifecycle's services ac
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException, ValidationError
 
+from config.api.errors import Forbidden
 from console.access import staff_required
 from gridapp import lifecycle
 from gridapp.api.serializers.reports import ReportFilterSerializer
@@ -124,12 +125,10 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """One button: the same role check, body and service as POST /reports/{id}/{action}/;
     what went wrong is a message on the report's page."""
     require_reports(request)
-    if action not in ACTION_LABELS:
-        raise Http404
     report = _visible(request, pk)
     try:
-        if not lifecycle.may(request.user, action, report):
-            lifecycle.require(request.user, action, report)  # raises Forbidden
+        if not lifecycle.may(request.user, action, report):  # role first, as the API
+            raise Forbidden()
         body = ACTION_BODIES[action](data=request.POST)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)

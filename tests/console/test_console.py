@@ -138,11 +138,31 @@ def test_a_refused_action_changes_nothing_and_says_why(console, open_reports):
     response = post(client, f"/console/reports/{report.pk}/reject/", {"note": ""})
     assert response.status_code == 302
     shown = client.get(response["Location"]).content.decode()
-    assert page.status_code == 200 and "note" in shown
+    assert page.status_code == 200 and '<li class="error">' in shown
     response = post(client, f"/console/reports/{report.pk}/dispatch/")
     assert "不允许" in client.get(response["Location"]).content.decode()
     assert Report.objects.get(pk=report.pk).status == "submitted"
     assert post(client, f"/console/reports/{report.pk}/rating/").status_code == 404
+
+
+def test_a_handler_starts_work_and_a_dispatcher_merges_a_duplicate(console, open_reports, user):
+    from ..gridapp.workflow_support import lighting, report_in
+    dispatched = report_in("dispatched", reporter=user("resident1"), department=lighting())
+    handler = console("handler-lighting")
+    page = handler.get(f"/console/reports/{dispatched.pk}/").content.decode()
+    assert 'name="start"' in page and "开始处置" in page and 'name="return"' in page
+    post(handler, f"/console/reports/{dispatched.pk}/start/")
+    assert Report.objects.get(pk=dispatched.pk).status == "in_progress"
+
+    original, duplicate = open_reports(2)
+    dispatcher = console("dispatcher-community")
+    hidden, = open_reports(1, grid_code="HPL-01")
+    for bad in ("", "²", str(10**30), str(hidden.pk)):
+        post(dispatcher, f"/console/reports/{duplicate.pk}/merge/", {"duplicate_of": bad})
+        assert Report.objects.get(pk=duplicate.pk).status == "submitted", bad
+    post(dispatcher, f"/console/reports/{duplicate.pk}/merge/", {"duplicate_of": original.pk})
+    duplicate.refresh_from_db()
+    assert (duplicate.status, duplicate.duplicate_of_id) == ("duplicate", original.pk)
 
 
 def test_a_button_posted_without_the_csrf_token_is_refused(console, open_reports):
