@@ -2,6 +2,11 @@
 every page shows exactly what the API would show the same user, and that its buttons go
 through the same services (docs/api.md "The web console")."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from freezegun import freeze_time
@@ -13,6 +18,7 @@ from gridapp.models import Region, Report, ReportEvent
 from payroll.models import Run
 from payroll.services import MakerChecker
 
+from ..gridapp.workflow_support import lighting, report_in
 from .conftest import STAFF, post, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -146,7 +152,6 @@ def test_a_refused_action_changes_nothing_and_says_why(console, open_reports):
 
 
 def test_a_handler_starts_work_and_a_dispatcher_merges_a_duplicate(console, open_reports, user):
-    from ..gridapp.workflow_support import lighting, report_in
     dispatched = report_in("dispatched", reporter=user("resident1"), department=lighting())
     handler = console("handler-lighting")
     page = handler.get(f"/console/reports/{dispatched.pk}/").content.decode()
@@ -265,3 +270,27 @@ def test_the_payroll_pages_cost_a_fixed_number_of_queries(console, django_assert
     # the run, the lines' count and page (leader and grid joined), the history
     with django_assert_num_queries(SIGNED_IN + 4):
         assert client.get(f"/console/payroll/runs/{run.pk}/").status_code == 200
+
+
+# --- the map's tile setting --------------------------------------------------------------
+
+
+def _settings_with(**variables: str) -> subprocess.CompletedProcess:
+    """The settings read in a fresh process (they are read once per process)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import config.settings as s; print(s.MAP_TILE_URL)"],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=120,
+        env={**os.environ, **variables})
+
+
+def test_a_malformed_tile_url_refuses_to_start_and_a_good_one_is_used():
+    bad = _settings_with(MAP_TILE_URL="tiles.example.cn/{z}/{x}.png")
+    assert bad.returncode != 0 and "MAP_TILE_URL" in bad.stderr
+    good = _settings_with(MAP_TILE_URL="https://tiles.example.cn/{z}/{x}/{y}.png")
+    assert good.stdout.strip() == "https://tiles.example.cn/{z}/{x}/{y}.png"
+
+
+def test_with_a_tile_url_the_map_page_names_it(console, settings):
+    settings.MAP_TILE_URL = "/tiles/{z}/{x}/{y}.png"
+    page = console("dispatcher-city").get("/console/map/").content.decode()
+    assert '"tile_url": "/tiles/{z}/{x}/{y}.png"' in page
