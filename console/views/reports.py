@@ -3,6 +3,7 @@ sees, the API's body serializers read the forms, and the lifecycle's services ac
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -48,6 +49,10 @@ CONFIRMS = {
     "merge": pgettext_lazy("console confirm", "Close this report as a duplicate of the other?"),
 }
 NOTE_REQUIRED = {"escalate", "return", "reject", "reopen"}
+# The queue's orders: newest first (as the API), or the nearest deadline first, which puts
+# the red lights on top, then yellow, then green (reports with no clock yet last).
+ORDERS = {"new": ("-created_at", "-pk"),
+          "due": (F("due_at").asc(nulls_last=True), "created_at", "pk")}
 
 
 def _query(request: HttpRequest) -> QueryDict:
@@ -68,18 +73,19 @@ def queue(request: HttpRequest) -> HttpResponse:
     """GET /reports/'s filters and scope, as a table of 50 a page."""
     require_reports(request)
     form = ReportFilterSerializer(data=_query(request))
-    rows, status = None, 200
-    if form.is_valid():
+    order = ORDERS.get(request.GET.get("sort") or "new")
+    rows, status, errors = None, 200, {}
+    if form.is_valid() and order is not None:
         reports = report_selectors.filter_reports(
             report_selectors.visible_reports(request.user), form.to_filter(), user=request.user)
-        reports = report_selectors.with_list_details(reports).order_by("-created_at", "-pk")
+        reports = report_selectors.with_list_details(reports).order_by(*order)
         rows = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
     else:
-        status = 400
+        status, errors = 400, {**form.errors, **({} if order else {"sort": [_("Unknown order.")]})}
     params = request.GET.copy()
     params.pop("page", None)
     return page(request, "console/reports.html", {
-        "rows": rows, "errors": form.errors, "params": params.urlencode(),
+        "rows": rows, "errors": errors, "params": params.urlencode(),
         "chosen": request.GET,
         "statuses": Report.Status.choices, "levels": Report.Level.choices,
         "categories": Category.objects.filter(active=True).select_related("parent"),

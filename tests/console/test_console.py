@@ -5,10 +5,12 @@ through the same services (docs/api.md "The web console")."""
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from freezegun import freeze_time
 
 from accounts.models import User
@@ -99,8 +101,19 @@ def test_the_queue_filters_like_the_api_and_answers_a_bad_filter_with_400(consol
     client = console("dispatcher-street")
     page = client.get("/console/reports/?category=clutter").content.decode()
     assert clutter.number in page and light.number not in page
-    for bad in ("status=bogus", "grid=%C2%B2", f"grid={10**30}", "level=moon"):
+    for bad in ("status=bogus", "grid=%C2%B2", f"grid={10**30}", "level=moon", "sort=up"):
         assert client.get(f"/console/reports/?{bad}").status_code == 400, bad
+
+
+def test_the_queue_puts_the_nearest_deadline_first_on_request(console, user):
+    now = timezone.now()
+    later, sooner, unclocked = (
+        report_in("accepted", reporter=user("resident1"), due_at=now + timedelta(hours=h),
+                  sla_started_at=now) if h else report_in("submitted", reporter=user("resident1"))
+        for h in (48, 2, None))
+    page = console("dispatcher-community").get("/console/reports/?sort=due").content.decode()
+    positions = [page.index(r.number) for r in (sooner, later, unclocked)]
+    assert positions == sorted(positions)
 
 
 def test_a_report_outside_the_users_scope_is_not_found(console, open_reports):
