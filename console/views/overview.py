@@ -6,11 +6,13 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from console.access import staff_required
 from gridapp.models import Report
 from gridapp.selectors import grids as grid_selectors
 from gridapp.selectors import reports as report_selectors
+from gridapp.selectors.roles import roles_of
 from payroll import selectors as payroll_selectors
 from payroll.models import Run
 
@@ -20,6 +22,8 @@ OPEN = tuple(Report.OPEN_STATUSES)
 LIGHTS = ("red", "yellow", "green")
 MAP_MAX_PINS = 5000  # as the API's map; beyond it the page says it shows the newest
 ATTENTION_ROWS = 10
+WAITING_TITLES = {Report.Status.SUBMITTED: _("Waiting to be accepted"),
+                  Report.Status.DISPATCHED: _("Dispatched to you, not started yet")}
 
 
 def open_reports(user):
@@ -42,9 +46,14 @@ def home(request: HttpRequest) -> HttpResponse:
         lights = Counter(r.traffic_light() for r in clocks)
         context["lights"] = [(light, lights.get(light, 0)) for light in LIGHTS]
         context["open_total"] = len(clocks)
+        # A command centre's next work is what waits to be accepted; a department's, what
+        # was dispatched to it and not yet started.
+        roles = roles_of(request.user)
+        waiting = (Report.Status.SUBMITTED if roles.is_admin or roles.is_dispatcher
+                   else Report.Status.DISPATCHED)
+        context["waiting_title"] = WAITING_TITLES[waiting]
         context["attention"] = report_selectors.with_list_details(
-            reports.filter(status=Report.Status.SUBMITTED)).order_by(
-            "-urgent", "created_at")[:ATTENTION_ROWS]
+            reports.filter(status=waiting)).order_by("-urgent", "created_at")[:ATTENTION_ROWS]
     if sees_payroll(request.user):
         runs = payroll_selectors.runs_for(request.user)
         counts = dict(runs.values_list("status").annotate(n=Count("pk")).order_by())

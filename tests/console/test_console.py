@@ -236,6 +236,16 @@ def test_payroll_is_for_finance_only(console):
     assert console("dispatcher-city").get("/console/payroll/").status_code == 404
 
 
+def test_home_lists_each_roles_next_work(console, open_reports, user):
+    waiting, = open_reports(1)
+    dispatched = report_in("dispatched", reporter=user("resident1"), department=lighting())
+    dispatcher = console("dispatcher-community").get("/console/").content.decode()
+    handler = console("handler-lighting").get("/console/").content.decode()
+    assert "待受理" in dispatcher and waiting.number in dispatcher
+    assert "尚未开始处置" in handler and dispatched.number in handler
+    assert waiting.number not in handler
+
+
 # --- queries: a page costs the same whatever the number of rows ------------------------
 # Every signed-in page starts with 5: the session, the user, and roles_of's three (staff
 # roles, led grids, memberships; no grid ids, so no fourth).
