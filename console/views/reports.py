@@ -80,6 +80,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             report_selectors.visible_reports(request.user), form.to_filter(), user=request.user)
         reports = report_selectors.with_list_details(reports).order_by(*order)
         rows = Paginator(reports, PAGE_SIZE).get_page(request.GET.get("page"))
+        for report in rows:  # accept right from the queue (reads only what is loaded)
+            report.accept_url = reverse("console:report-accept", kwargs={"pk": report.pk}) \
+                if "accept" in lifecycle.allowed_actions(report, request.user) else ""
     else:
         status, errors = 400, {**form.errors, **({} if order else {"sort": [_("Unknown order.")]})}
     params = request.GET.copy()

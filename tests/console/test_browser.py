@@ -129,9 +129,10 @@ def test_a_dispatcher_accepts_dispatches_and_escalates_from_the_queue(desk, live
     page = desk("dispatcher-community")
     page.goto(f"{live_server.url}/console/reports/")
     shot(page, "queue")
-    page.click(f"text={report.number}")
-    page.get_by_role("button", name="受理", exact=True).click()
+    page.locator(f'tr[data-report="{report.pk}"]').get_by_role(
+        "button", name="受理", exact=True).click()  # right from the queue, then its page
     page.wait_for_selector('button[name="dispatch"]')
+    assert page.url == f"{live_server.url}/console/reports/{report.pk}/"
     assert page.locator('select[name="department"] option:checked').inner_text().startswith(
         "北海市照明管理处")
     shot(page, "report-accepted")
