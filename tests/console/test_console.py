@@ -219,6 +219,12 @@ def test_finance1_prepares_a_run_and_only_finance2_approves_it(console):
     csv = maker.get(f"/console/payroll/runs/{run.pk}/export.csv?template=standard")
     assert csv.status_code == 200 and "2700.00" in csv.content.decode("utf-8-sig")
     assert maker.get(f"/console/payroll/runs/{run.pk}/export.pdf").status_code == 404
+    xlsx = maker.get(f"/console/payroll/runs/{run.pk}/export.xlsx?template=agency-xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert xlsx["Content-Disposition"].endswith('-agency-xlsx.xlsx"')
+    wrong = maker.get(f"/console/payroll/runs/{run.pk}/export.csv?template=agency-xlsx")
+    assert wrong.status_code == 302  # that template is XLSX only: a message on the run
+    assert maker.get(f"/console/payroll/runs/{run.pk}/export.csv?template=nope").status_code == 302
     post(checker, f"/console/payroll/runs/{run.pk}/mark-paid/")
     assert Run.objects.get().status == "paid"
 
