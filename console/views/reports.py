@@ -50,7 +50,7 @@ CONFIRMS = {
 }
 NOTE_REQUIRED = {"escalate", "return", "reject", "reopen"}
 # The queue's orders: newest first (as the API), or the nearest deadline first, which puts
-# the red lights on top, then yellow, then green (reports with no clock yet last).
+# the overdue (red) reports on top; reports with no clock yet (not accepted) come last.
 ORDERS = {"new": ("-created_at", "-pk"),
           "due": (F("due_at").asc(nulls_last=True), "created_at", "pk")}
 
