@@ -4,9 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test test-shifted smoke services services-stop bench clean
+.PHONY: install run test test-shifted smoke services services-stop bench clean static
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed static
+
+# The console's browser libraries (Leaflet), pinned in package-lock.json, copied into
+# console/static/console/vendor/ (git-ignored) by scripts/build_static.sh.
+VENDOR_STAMP := console/static/console/vendor/leaflet/leaflet.js
+static: $(VENDOR_STAMP)
+
+$(VENDOR_STAMP): package.json package-lock.json scripts/build_static.sh
+	scripts/build_static.sh
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,13 +33,14 @@ test: install
 # The suite 400 days ahead of today (libfaketime: `apt-get install faketime`) and in a
 # random order whose seed it prints, so that no test depends on the day it was written or
 # on another test's leftovers. Tests marked real_clock need the machine's real timers
-# (libfaketime hangs timed waits) and sit this pass out. Re-run an order with
+# (libfaketime hangs timed waits) and sit this pass out, as do the browser tests (a
+# Chromium under libfaketime, against a live server: the same timed waits). Re-run an order with
 # `make test-shifted ORDER=--random-order-seed=N`.
 SHIFT ?= +400d
 ORDER ?= --random-order-bucket=global
 test-shifted: install
 	@command -v faketime >/dev/null || { echo "needs faketime: apt-get install faketime"; exit 1; }
-	faketime -f $(SHIFT) $(BIN)/python -m pytest -m "not e2e and not real_clock" --timeout 300 $(ORDER)
+	faketime -f $(SHIFT) $(BIN)/python -m pytest -m "not e2e and not real_clock and not browser" --timeout 300 $(ORDER)
 
 # The production shape for real: gunicorn, Celery worker and beat, PostgreSQL, Redis,
 # S3 and the WeChat stub (needs `eval "$$(scripts/services.sh start)"` first).
@@ -58,4 +67,4 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) db.sqlite3* test_db.*sqlite3* media .pytest_cache .services
+	rm -rf $(VENV) node_modules console/static/console/vendor tests/artifacts db.sqlite3* test_db.*sqlite3* media .pytest_cache .services

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from console import demo as console_demo
 from gridapp import demo as grid_demo
 from payroll import demo as payroll_demo
 
@@ -10,3 +11,4 @@ from payroll import demo as payroll_demo
 def build_demo_world() -> None:
     grid_demo.build()
     payroll_demo.build()
+    console_demo.build()

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "gridapp",
     "payroll",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +95,21 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- The web console (/console/) -------------------------------------------------------
+# Staff sign in with a password there (Django sessions); the API keeps its JWTs.
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+# The one map's tiles, e.g. "https://tiles.example.cn/{z}/{x}/{y}.png" (GCJ-02 tiles, as
+# the grids are GCJ-02); empty: the grids are drawn on a plain background, and the page
+# loads nothing from another host.
+MAP_TILE_URL = env("MAP_TILE_URL", default="")
+if MAP_TILE_URL and not (MAP_TILE_URL.startswith(("https://", "http://", "/"))
+                         and "{z}" in MAP_TILE_URL and "{x}" in MAP_TILE_URL
+                         and "{y}" in MAP_TILE_URL):
+    raise ImproperlyConfigured("MAP_TILE_URL must be an http(s) or /path URL template with "
+                               "{z}, {x} and {y}.")
+MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
 
 # --- Database -------------------------------------------------------------------------
 # SQLite by default, tuned for concurrent writers: WAL lets readers run beside a writer,

@@ -51,12 +51,14 @@ def _fresh_process_state():
     _set_task_join_will_block(False)
 
 
-# Bank accounts, their changes and suspensions are never deleted: SQLite triggers refuse
-# it (payroll migration 0004). A transactional test ends with a flush, which on SQLite is
-# DELETE (PostgreSQL's TRUNCATE fires no row trigger): for those tests alone the three
-# guards are lifted for the flush and put back by the post_migrate signal that ends it.
-KEPT_FOREVER = ("payroll_suspension_kept_delete", "payroll_bankaccount_guard_delete",
-                "payroll_bankaccountchange_kept_delete")
+# Bank accounts, their changes, suspensions, run history and approved runs are never
+# deleted: SQLite triggers refuse it (payroll migrations 0002 and 0004). A transactional
+# test ends with a flush, which on SQLite is DELETE (PostgreSQL's TRUNCATE fires no row
+# trigger): for those tests alone the delete guards are lifted for the flush and put back
+# by the post_migrate signal that ends it.
+KEPT_FOREVER = tuple(trigger[0] for trigger in importlib.import_module(
+    "payroll.migrations.0004_guards_for_payments_and_history").SQLITE
+    if trigger[1] == "BEFORE DELETE")
 
 
 @pytest.fixture(autouse=True)

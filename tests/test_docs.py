@@ -14,7 +14,7 @@ from accounts.models import User
 ROOT = Path(__file__).resolve().parent.parent
 API_MD = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
 DEMO_MD = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
-APPS = ("accounts", "gridapp", "payroll", "config")
+APPS = ("accounts", "gridapp", "payroll", "console", "config")
 NOT_API = ("admin/", "^media/", "^static/")
 
 

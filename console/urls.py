@@ -1,0 +1,25 @@
+"""/console/: docs/api.md "The web console". Each button posts to its own path, named as
+the API's action (`/console/reports/{id}/accept/`), and answers with the page again."""
+
+from django.urls import path
+
+from .views import auth, overview, payroll, reports
+
+app_name = "console"
+
+urlpatterns = [
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("", overview.home, name="home"),
+    path("map/", overview.one_map, name="map"),
+    path("reports/", reports.queue, name="reports"),
+    path("reports/<int:pk>/", reports.detail, name="report"),
+    *(path(f"reports/<int:pk>/{action}/", reports.act, {"action": action},
+           name=f"report-{action}") for action in reports.ACTION_LABELS),
+    path("payroll/", payroll.runs, name="payroll"),
+    path("payroll/runs/<int:pk>/", payroll.run, name="run"),
+    *(path(f"payroll/runs/<int:pk>/export.{fmt}", payroll.export, {"fmt": fmt},
+           name=f"run-export-{fmt}") for fmt in ("csv", "xlsx")),
+    *(path(f"payroll/runs/<int:pk>/{action}/", payroll.run_action, {"action": action},
+           name=f"run-{action}") for action in payroll.RUN_ACTIONS),
+]

@@ -1,0 +1,92 @@
+"""The home page (queues and counts for the signed-in role) and the one map (一张图)."""
+
+from collections import Counter
+
+from django.conf import settings
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from console.access import staff_required
+from gridapp.models import Report
+from gridapp.selectors import grids as grid_selectors
+from gridapp.selectors import reports as report_selectors
+from gridapp.selectors.roles import roles_of
+from payroll import selectors as payroll_selectors
+from payroll.models import Run
+
+from .common import page, require_reports, sees_payroll, sees_reports
+
+OPEN = tuple(Report.OPEN_STATUSES)
+LIGHTS = ("red", "yellow", "green")
+MAP_MAX_PINS = 5000  # as the API's map; beyond it the page says it shows the newest
+ATTENTION_ROWS = 10
+WAITING_TITLES = {Report.Status.SUBMITTED: _("Waiting to be accepted"),
+                  Report.Status.DISPATCHED: _("Dispatched to you, not started yet")}
+
+
+def open_reports(user):
+    return report_selectors.filter_reports(
+        report_selectors.visible_reports(user), report_selectors.ReportFilter(statuses=OPEN),
+        user=user)
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Reports: the open ones the user sees, by status and by traffic light, and the
+    ones that most need someone; payroll: the runs by status."""
+    context: dict = {}
+    if sees_reports(request.user):
+        reports = open_reports(request.user)
+        by_status = dict(reports.values_list("status").annotate(n=Count("pk")).order_by())
+        context["by_status"] = [(value, label, by_status.get(value, 0))
+                                for value, label in Report.Status.choices if value in OPEN]
+        clocks = list(reports.only("pk", "status", "due_at", "sla_started_at"))
+        lights = Counter(r.traffic_light() for r in clocks)
+        context["lights"] = [(light, lights.get(light, 0)) for light in LIGHTS]
+        context["open_total"] = len(clocks)
+        # A command centre's next work is what waits to be accepted; a department's, what
+        # was dispatched to it and not yet started.
+        roles = roles_of(request.user)
+        waiting = (Report.Status.SUBMITTED if roles.is_admin or roles.is_dispatcher
+                   else Report.Status.DISPATCHED)
+        context["waiting_title"] = WAITING_TITLES[waiting]
+        context["attention"] = report_selectors.with_list_details(
+            reports.filter(status=waiting)).order_by("-urgent", "created_at")[:ATTENTION_ROWS]
+    if sees_payroll(request.user):
+        runs = payroll_selectors.runs_for(request.user)
+        counts = dict(runs.values_list("status").annotate(n=Count("pk")).order_by())
+        context["runs_by_status"] = [(value, label, counts[value])
+                                     for value, label in Run.Status.choices if value in counts]
+        context["recent_runs"] = runs[:ATTENTION_ROWS]
+    return page(request, "console/home.html", context)
+
+
+@staff_required
+def one_map(request: HttpRequest) -> HttpResponse:
+    """The grids the user sees and the open reports' pins, coloured by status and ringed
+    by traffic light; a click opens the report. Drawn from data in the page (json_script),
+    on tiles only when MAP_TILE_URL is set."""
+    require_reports(request)
+    grids = grid_selectors.visible_grids(request.user).order_by("code").values(
+        "pk", "code", "name", "boundary", "community__name")
+    rows = list(open_reports(request.user).select_related("category").only(
+        "pk", "number", "status", "level", "urgent", "lat", "lng", "due_at", "sla_started_at",
+        "category__name").order_by("-created_at", "-pk")[:MAP_MAX_PINS + 1])
+    detail = reverse("console:report", kwargs={"pk": 0}).replace("/0/", "/{id}/")
+    data = {
+        "grids": [{"type": "Feature", "geometry": g["boundary"],
+                   "properties": {"id": g["pk"], "code": g["code"], "name": g["name"],
+                                  "community": g["community__name"]}} for g in grids],
+        "reports": [{"id": r.pk, "number": r.number, "status": r.status,
+                     "status_label": r.get_status_display(), "light": r.traffic_light(),
+                     "urgent": r.urgent, "lat": r.lat, "lng": r.lng,
+                     "category": r.category.name} for r in rows[:MAP_MAX_PINS]],
+        "report_url": detail,
+        "tile_url": settings.MAP_TILE_URL,
+        "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+    }
+    return page(request, "console/map.html", {
+        "map_data": data, "truncated": len(rows) > MAP_MAX_PINS,
+        "statuses": [(v, label) for v, label in Report.Status.choices if v in OPEN]})
