@@ -13,6 +13,7 @@ urlpatterns = [
     path("grids/<int:pk>/", grids.GridDetail.as_view(), name="grid-detail"),
     path("grids/<int:pk>/invites/", grids.InviteCreate.as_view(), name="grid-invites"),
     path("grids/<int:pk>/members/", grids.GridMembers.as_view(), name="grid-members"),
+    path("grids/<int:pk>/performance/", grids.GridPerformance.as_view(), name="grid-performance"),
     path("memberships/", grids.MembershipCreate.as_view(), name="membership-create"),
     *(path(f"memberships/<int:pk>/{action}/",
            grids.MembershipDecision.as_view(action=action), name=f"membership-{action}")

@@ -20,8 +20,10 @@ from django.db.models import (DateField, Exists, F, IntegerField, OuterRef, Q, Q
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
+from accounts.models import User
 from gridapp import divisions
-from gridapp.models import GridMembership, LeaderTerm, Region, Report, ReportEvent
+from gridapp.models import Grid, GridMembership, LeaderTerm, Region, Report, ReportEvent
+from gridapp.selectors.roles import roles_of
 
 RATE = Decimal("0.0001")
 MEAN = Decimal("0.01")
@@ -44,21 +46,36 @@ class TermPerformance:
     metrics: dict[str, int | Decimal | None]
 
 
-def leader_performance(*, year: int, region: Region,
+def leader_performance(*, year: int, region: Region, grid: Grid | None = None,
                        as_of: dt.date | None = None) -> list[TermPerformance]:
-    """Every leader term that overlaps `year` for grids under `region`, by term id."""
+    """Every leader term that overlaps `year` for grids under `region` (or of one `grid`
+    of it), by term id."""
     first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of or timezone.localdate())
     if last < first:
         return []
-    terms = (LeaderTerm.objects
-             .filter(divisions.under_q("grid__community__code", (region.prefix,)),
-                     Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last)
+    terms = LeaderTerm.objects.filter(divisions.under_q("grid__community__code", (region.prefix,)))
+    if grid is not None:
+        terms = terms.filter(grid=grid)
+    terms = (terms
+             .filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last)
              .annotate(win_start=Greatest("start_date", Value(first), output_field=DateField()),
                        win_end=Least(Coalesce("end_date", Value(last)), Value(last),
                                      output_field=DateField()))
              .annotate(**_aggregates())
              .order_by("pk"))
     return [_performance(term) for term in terms]
+
+
+def may_read(user: User, grid: Grid) -> bool:
+    """The grid's current leader, and the command centres and finance over it."""
+    roles = roles_of(user)
+    code = grid.community.code
+    return grid.pk in roles.led_grid_ids or roles.dispatches(code) or roles.finances(code)
+
+
+def leader_names(terms: list[TermPerformance]) -> dict[int, str]:
+    users = User.objects.filter(pk__in={term.leader_id for term in terms})
+    return {user.pk: str(user) for user in users}
 
 
 def _term_reports() -> QuerySet[Report]:

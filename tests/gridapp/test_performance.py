@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from freezegun import freeze_time
 
-from gridapp.models import GridMembership, LeaderTerm, Region, Report, ReportEvent
+from gridapp.models import Grid, GridMembership, LeaderTerm, Region, Report, ReportEvent
 from gridapp.selectors.performance import METRICS, leader_performance
 
 from .photos_support import make_reports
@@ -124,3 +124,63 @@ def test_one_query_whatever_the_number_of_terms_and_reports(world, user, reports
     with django_assert_num_queries(1):
         found = leader_performance(year=2026, region=city)
     assert of(found, "leader5").metrics["reports_filed"] == reports
+
+
+# --- GET /api/v1/grids/{id}/performance/ --------------------------------------------------
+
+def performance_of(client, code: str, **query):
+    grid = Grid.objects.get(code=code)
+    return client.get(f"/api/v1/grids/{grid.pk}/performance/", query)
+
+
+def test_the_leader_reads_the_grids_terms_with_their_figures(api, user):
+    filed(user("resident1"), "2026-03-02", status=Report.Status.CLOSED, rating=4,
+          resolved_at=at("2026-03-03"))
+    body = performance_of(api("leader5"), "HHL-05", year=2026).json()
+    assert body["year"] == 2026 and body["grid"] == Grid.objects.get(code="HHL-05").pk
+    term, = body["terms"]
+    assert (term["leader_name"], term["from"], term["to"], term["days_served"]) == (
+        str(user("leader5")), "2026-01-01", "2026-12-15", 349)
+    assert term["metrics"]["reports_filed"] == 1
+    assert term["metrics"]["resolved_rate"] == "1.0000"
+    assert term["metrics"]["rating_mean"] == "4.00"
+
+
+def test_a_handover_shows_both_terms(api):
+    body = performance_of(api("dispatcher-street"), "HHL-09").json()
+    assert [t["days_served"] for t in body["terms"]] == [319, 30]
+
+
+@pytest.mark.parametrize(("username", "status"), [
+    ("dispatcher-community", 200), ("finance1", 200), ("admin", 200),
+    ("leader1", 403), ("resident1", 403),  # leader of another grid, a member of this one
+    ("handler-lighting", 403),
+    ("leader10", 404), ("newcomer", 404),  # the grid is not theirs to see at all
+])
+def test_only_the_leader_and_the_staff_over_the_grid_read_it(api, username, status):
+    assert performance_of(api(username), "HHL-05").status_code == status
+
+
+@pytest.mark.parametrize("year", ["2027", "1999", "²", "abc", str(10**30)])
+def test_a_year_that_cannot_be_read_is_400_naming_it(api, year):
+    response = performance_of(api("leader5"), "HHL-05", year=year)
+    assert response.status_code == 400
+    assert "year" in response.json()["fields"]
+
+
+# The JWT user (1); the grid with its community (1); the leader's roles, loaded for the
+# first time in the test (token, staff roles, grids: 3); every term's figures (1); the
+# leaders' names (1). However many reports and terms.
+PERFORMANCE_QUERIES = 7
+
+
+@pytest.mark.parametrize("reports", [0, 30])
+def test_the_performance_costs_the_same_queries_for_any_number_of_reports(
+        api, user, reports, django_assert_num_queries):
+    for k in range(reports):
+        filed(user("leader9"), "2026-11-20", grid="HHL-09", status=Report.Status.CLOSED)
+    client = api("leader9")
+    grid = Grid.objects.get(code="HHL-09")
+    with django_assert_num_queries(PERFORMANCE_QUERIES):
+        body = client.get(f"/api/v1/grids/{grid.pk}/performance/").json()
+    assert [t["metrics"]["reports_filed"] for t in body["terms"]] == [0, reports]

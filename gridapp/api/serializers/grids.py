@@ -1,4 +1,6 @@
-from drf_spectacular.utils import extend_schema_field
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from accounts.api.serializers import UserBriefSerializer
@@ -79,3 +81,26 @@ class MembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = GridMembership
         fields = ["id", "grid", "user", "member_type", "status", "created_at", "decided_at"]
+
+
+class PerformanceQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000,
+                                    help_text="a calendar year up to the current one (default)")
+
+    def validate_year(self, value: int) -> int:
+        if value > timezone.localdate().year:
+            raise serializers.ValidationError(_("That year has not begun."))
+        return value
+
+
+
+TERM_PERFORMANCE = inline_serializer("TermPerformance", fields={
+    "term": serializers.IntegerField(), "leader": serializers.IntegerField(),
+    "leader_name": serializers.CharField(), "from": serializers.DateField(),
+    "to": serializers.DateField(), "days_served": serializers.IntegerField(),
+    "metrics": serializers.DictField(help_text="docs/evaluation.md: rates 0–1 with four "
+                                     "decimals, the mean rating with two, as strings; null "
+                                     "where there is nothing to divide by")})
+GRID_PERFORMANCE = inline_serializer("GridPerformance", fields={
+    "grid": serializers.IntegerField(), "year": serializers.IntegerField(),
+    "terms": TERM_PERFORMANCE.__class__(many=True)})

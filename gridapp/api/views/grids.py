@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -17,6 +20,7 @@ from gridapp.api.serializers import grids as s
 from gridapp.errors import NoGridHere
 from gridapp.models import Department, Grid, GridMembership, Region
 from gridapp.selectors import grids as selectors
+from gridapp.selectors import performance
 from gridapp.services import memberships as services
 
 
@@ -134,3 +138,31 @@ class MembershipDecision(APIView):
         return Response(s.MembershipSerializer(membership).data)
 
 
+
+
+class GridPerformance(APIView):
+    """A grid's leader terms in a year, with figures counted from reports.
+
+    For the grid's leader, the dispatchers and finance staff over it, and administrators:
+    what the year-end distribution will score (docs/evaluation.md), typed in by nobody."""
+
+    @extend_schema(parameters=[s.PerformanceQuerySerializer], responses=s.GRID_PERFORMANCE)
+    def get(self, request: Request, pk: int) -> Response:
+        grid = visible_grid(request, pk)
+        if not performance.may_read(request.user, grid):
+            raise Forbidden(_("Only the grid's leader and the command centre and finance staff "
+                              "over it can read its performance."))
+        year = validated_query(request, s.PerformanceQuerySerializer).get(
+            "year", timezone.localdate().year)
+        terms = performance.leader_performance(year=year, region=grid.community, grid=grid)
+        names = performance.leader_names(terms)
+        return Response({"grid": grid.pk, "year": year,
+                         "terms": [_term(term, names) for term in terms]})
+
+
+def _term(term: performance.TermPerformance, names: dict[int, str]) -> dict:
+    return {"term": term.term_id, "leader": term.leader_id, "leader_name": names[term.leader_id],
+            "from": term.start.isoformat(), "to": term.end.isoformat(),
+            "days_served": term.days_served,
+            "metrics": {key: str(value) if isinstance(value, Decimal) else value
+                        for key, value in term.metrics.items()}}
