@@ -25,6 +25,12 @@ from .split import Claim, split_fen
 METRICS = ("reports_filed", "resolved_rate", "on_time_rate", "verified_in_window_rate",
            "rating_mean", "reopen_rate", "members_recruited")
 LOWER_IS_BETTER = frozenset({"reopen_rate"})
+# The documented defaults (docs/payroll.md): volume and outcome first, then timeliness,
+# verification, residents' ratings and repeat problems, recruitment last.
+DEFAULT_WEIGHTS = {"reports_filed": Decimal("0.25"), "resolved_rate": Decimal("0.20"),
+                   "on_time_rate": Decimal("0.20"), "verified_in_window_rate": Decimal("0.10"),
+                   "rating_mean": Decimal("0.10"), "reopen_rate": Decimal("0.10"),
+                   "members_recruited": Decimal("0.05")}
 NORMALISED = Decimal("0.0001")
 SCORE = Decimal("0.000001")
 ZERO = Decimal(0)
