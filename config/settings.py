@@ -253,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "gridapp.models.Report.Status",
         "RunStatusEnum": "payroll.models.Run.Status",
         "PayrollLineKindEnum": "payroll.models.RunLine.Kind",
+        "DistributionStatusEnum": "payroll.models.Distribution.Status",
+        "AppealStatusEnum": "payroll.models.Appeal.Status",
     },
 }
 
