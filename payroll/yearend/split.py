@@ -10,6 +10,7 @@ floor or the ceiling of its quota, and the result does not depend on the input o
 the baseline the benchmark measures `split_fen` against.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,20 +25,29 @@ class Claim:
 
 
 def split_fen(pool_fen: int, claims: Sequence[Claim]) -> dict[int, int]:
-    """term id → share in fen. The quotas must sum to the pool exactly."""
+    """term id → share in fen. The quotas must sum to the pool exactly.
+
+    The quotas are put over their common denominator D first, so that floors and
+    remainders are one integer `divmod` each and remainders compare as integers: the same
+    work as `equal_weights_split`, not 100,000 `Fraction` subtractions."""
     if pool_fen < 0:
         raise ValueError("a pool is never negative")
-    if sum(c.quota for c in claims) != pool_fen:
+    denominator = 1
+    for claim in claims:
+        denominator = math.lcm(denominator, claim.quota.denominator)
+    numerators = [c.quota.numerator * (denominator // c.quota.denominator) for c in claims]
+    if sum(numerators) != pool_fen * denominator:
         raise ValueError("the quotas must sum to the pool")
-    if any(c.quota < 0 for c in claims):
+    if any(n < 0 for n in numerators):
         raise ValueError("a quota is never negative")
-    shares = {c.term_id: c.quota.numerator // c.quota.denominator for c in claims}
+    parts = [(c.term_id, c.score, *divmod(n, denominator)) for c, n in zip(claims, numerators)]
+    shares = {term: floor for term, _, floor, _ in parts}
     if len(shares) != len(claims):
         raise ValueError("a term has one claim")
     left = pool_fen - sum(shares.values())
-    order = sorted(claims, key=lambda c: (-(c.quota - shares[c.term_id]), -c.score, c.term_id))
-    for claim in order[:left]:
-        shares[claim.term_id] += 1
+    parts.sort(key=lambda p: (-p[3], -p[1], p[0]))
+    for term, *_ in parts[:left]:
+        shares[term] += 1
     return shares
 
 
