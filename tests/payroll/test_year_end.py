@@ -346,3 +346,26 @@ def test_my_payroll_is_two_queries_after_auth(api, published, django_assert_num_
     # the JWT's user, then the lines and the shares (each with what it shows joined in)
     with django_assert_num_queries(1 + 2):
         assert len(client.get(ME).json()["year_end_shares"]) == 1
+
+
+# --- the back office -----------------------------------------------------------------------
+
+def test_the_admin_shows_a_distribution_and_approves_it_through_the_service(
+        client, published, clock, user):
+    from django.contrib.auth.models import Permission
+    from django.urls import reverse
+
+    clock.move_to(NOTICE_OVER)
+    services.submit_distribution(Distribution.objects.get(), actor=user("finance1"))
+    finance2 = user("finance2")
+    finance2.is_staff = True
+    finance2.save(update_fields=["is_staff"])
+    finance2.user_permissions.set(Permission.objects.filter(
+        content_type__app_label="payroll", codename__startswith="view_"))
+    client.force_login(finance2)
+    page = client.get(reverse("admin:payroll_distribution_change", args=[published["id"]]))
+    assert page.status_code == 200
+    assert "HHL-01" in page.content.decode()
+    client.post(reverse("admin:payroll_distribution_changelist"),
+                {"action": "approve", "_selected_action": [published["id"]]})
+    assert Distribution.objects.get().status == Distribution.Status.APPROVED
