@@ -140,6 +140,8 @@ def test_malformed_input_is_400_and_stores_nothing(api, clock, performance, body
                                   "99999/publish/", f"{10**30}/export.csv",
                                   f"appeals/{10**30}/dismiss/"])
 def test_a_bad_or_unknown_id_is_404(api, clock, path):
+    assert api("leader1").post(f"{YE}{10**30}/appeals/", {"reason": "x"},
+                               format="json").status_code == 404
     client = api("finance1")
     response = client.post(f"{YE}{path}", {"note": "x"}, format="json") if path.endswith(
         ("publish/", "dismiss/")) else client.get(f"{YE}{path}")
@@ -339,6 +341,26 @@ def test_the_detail_is_two_queries_whatever_the_shares(api, clock, performance, 
     client = api("finance2")
     with django_assert_num_queries(AUTH_AND_ROLES + 2):  # the distribution, its shares
         assert len(client.get(f"{YE}{created['id']}/").json()["shares"]) == count
+
+
+@pytest.mark.parametrize("code, count", [(HPL, 2), (HHL, 10)])
+@pytest.mark.parametrize("what", ["shares", "payments", "events", "appeals"])
+def test_the_sub_lists_cost_the_same_for_few_rows_or_many(api, clock, performance, code, count,
+                                                          what, django_assert_num_queries):
+    finance = api("finance1")
+    created = finance.post(YE, {"year": 2026, "region": code}, format="json").json()
+    finance.post(f"{YE}{created['id']}/publish/", {}, format="json")
+    leaders = Share.objects.filter(distribution_id=created["id"]).values_list(
+        "leader__username", flat=True)
+    for username in leaders:
+        api(username).post(f"{YE}{created['id']}/appeals/", {"reason": "x"}, format="json")
+    client = api("finance2")
+    # the distribution, then COUNT and the page, each row's people and grid joined in
+    with django_assert_num_queries(AUTH_AND_ROLES + 1 + 2):
+        body = client.get(f"{YE}{created['id']}/{what}/").json()
+    expected = {"shares": count, "payments": count, "appeals": count,
+                "events": 2 + count}[what]
+    assert body["count"] == expected
 
 
 def test_my_payroll_is_two_queries_after_auth(api, published, django_assert_num_queries):
