@@ -15,12 +15,12 @@
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Protocol
 
-from .split import Claim, split_fen
+from .split import Claim, equal_weights_split, split_fen
 
 METRICS = ("reports_filed", "resolved_rate", "on_time_rate", "verified_in_window_rate",
            "rating_mean", "reopen_rate", "members_recruited")
@@ -72,7 +72,6 @@ class Scored:
     share_fen: int = 0
     eligible: bool = True
     bound: str | None = None  # "floor" or "cap" when that bound set the quota
-    quota: Fraction = field(default=Fraction(0))
 
 
 def _quantize(value: Decimal, places: Decimal) -> Decimal:
@@ -118,7 +117,8 @@ def score_terms(performances: Sequence[Performance], policy: Policy,
             term_id=p.term_id, days_served=p.days_served, score=score, eligible=eligible,
             breakdown={"metrics": metrics, "composite": str(composite),
                        "days_served": p.days_served, "days_in_year": days_in_year,
-                       "eligible": eligible, "min_days": policy.min_days}))
+                       "eligible": eligible, "min_days": policy.min_days,
+                       "bound": None, "quota": "0.0000"}))
     return scored
 
 
@@ -169,13 +169,41 @@ def distribute(performances: Sequence[Performance], policy: Policy, *, pool_fen:
         return scored
     if not eligible:
         raise ValueError("no term served long enough to share the pool")
+    if policy.floor is None and policy.cap is None:
+        _share_in_proportion(pool_fen, eligible)
+        return scored
     quotas, bounds = bounded_quotas(pool_fen, {s.term_id: Fraction(s.score) for s in eligible},
                                     {s.term_id: s.days_served for s in eligible}, policy)
     shares = split_fen(pool_fen, [Claim(s.term_id, s.score, quotas[s.term_id])
                                   for s in eligible])
     for s in eligible:
-        s.quota, s.bound, s.share_fen = quotas[s.term_id], bounds.get(s.term_id), shares[s.term_id]
+        quota = quotas[s.term_id]
+        s.bound, s.share_fen = bounds.get(s.term_id), shares[s.term_id]
         s.breakdown["bound"] = s.bound
-        s.breakdown["quota"] = str(_quantize(Decimal(s.quota.numerator) / s.quota.denominator
-                                             / 100, NORMALISED))
+        s.breakdown["quota"] = _yuan(quota.numerator, quota.denominator)
     return scored
+
+
+SCORE_UNITS = 10**6  # a score has 6 places: as an integer weight
+
+
+def _share_in_proportion(pool_fen: int, eligible: list[Scored]) -> None:
+    """Without bounds the quotas are pool × w / W over one integer denominator W, and the
+    split is `equal_weights_split`: the same largest remainder, no fractions."""
+    weights = {s.term_id: int(s.score * SCORE_UNITS) for s in eligible}
+    if not any(weights.values()):
+        weights = {s.term_id: s.days_served for s in eligible}
+    total = sum(weights.values())
+    # ties: the larger remainder, then the higher score, then the lower term id
+    shares = equal_weights_split(pool_fen, [(s.term_id, int(s.score * SCORE_UNITS),
+                                             weights[s.term_id]) for s in eligible])
+    for s in eligible:
+        s.share_fen = shares[s.term_id]
+        s.breakdown["bound"] = None
+        s.breakdown["quota"] = _yuan(pool_fen * weights[s.term_id], total)
+
+
+def _yuan(fen_numerator: int, denominator: int) -> str:
+    """An exact quota in fen, shown in yuan to 4 places (half up)."""
+    units = (fen_numerator * 200 + denominator) // (2 * denominator)  # 0.0001 yuan
+    return str(Decimal(units).scaleb(-4).quantize(NORMALISED))

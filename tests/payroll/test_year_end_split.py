@@ -184,3 +184,17 @@ def test_scored_shares_always_sum_to_the_pool_within_their_bounds(pool, rows, bo
             assert s.share_fen >= int(equal * Fraction(bounds[0]))
         if bounds[1] is not None:
             assert s.share_fen <= -(-equal * Fraction(bounds[1]) // 1)
+
+
+@given(pool=st.integers(min_value=0, max_value=10**10),
+       rows=st.lists(st.tuples(st.integers(min_value=1, max_value=366),
+                               st.integers(min_value=0, max_value=100)), min_size=1, max_size=25))
+def test_without_bounds_the_integer_path_gives_the_fraction_path_shares(pool, rows):
+    """`distribute` takes the integer split when no bound applies; a floor of 0 forces
+    the exact-fraction path, which must agree."""
+    performances = [perf(t, days, reports_filed=n) for t, (days, n) in enumerate(rows, start=1)]
+    fast = distribute(performances, Policy(WEIGHTS), pool_fen=pool, days_in_year=366)
+    exact = distribute(performances, Policy(WEIGHTS, floor=Decimal(0)), pool_fen=pool,
+                       days_in_year=366)
+    assert [s.share_fen for s in fast] == [s.share_fen for s in exact]
+    assert [s.breakdown["quota"] for s in fast] == [s.breakdown["quota"] for s in exact]
