@@ -44,6 +44,10 @@ class Performance(Protocol):
     metrics: Mapping[str, int | Decimal | None]
 
 
+class NothingToShare(ValueError):
+    """A pool above 0.00 and no term that may receive it."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """How a region scores: weights per metric, optional bounds as multiples of an equal
@@ -100,11 +104,12 @@ def score_terms(performances: Sequence[Performance], policy: Policy,
                 days_in_year: int) -> list[Scored]:
     """Every term's score and breakdown, in the input's order (no shares yet)."""
     ranges = _ranges(performances)
+    weights = {metric: Decimal(policy.weights.get(metric, ZERO)) for metric in METRICS}
     scored = []
     for p in performances:
         metrics, composite = {}, ZERO
         for metric in METRICS:
-            weight = Decimal(policy.weights.get(metric, ZERO))
+            weight = weights[metric]
             normalised = normalise(metric, p.metrics.get(metric), *ranges[metric])
             composite += weight * normalised
             raw = p.metrics.get(metric)
@@ -160,15 +165,13 @@ def bounded_quotas(pool_fen: int, weights: dict[int, Fraction], days: dict[int, 
 def distribute(performances: Sequence[Performance], policy: Policy, *, pool_fen: int,
                days_in_year: int) -> list[Scored]:
     """Scores, breakdowns and shares in fen; the shares sum to `pool_fen` exactly. A pool
-    with no eligible term to go to is a ValueError (unless it is 0)."""
+    above 0 with no eligible term to go to is `NothingToShare`."""
     scored = score_terms(performances, policy, days_in_year)
     eligible = [s for s in scored if s.eligible]
-    if pool_fen == 0 or not scored:
-        if pool_fen:
-            raise ValueError("no term to share the pool")
+    if pool_fen == 0:
         return scored
     if not eligible:
-        raise ValueError("no term served long enough to share the pool")
+        raise NothingToShare("no term served long enough to share the pool")
     if policy.floor is None and policy.cap is None:
         _share_in_proportion(pool_fen, eligible)
         return scored

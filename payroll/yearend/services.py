@@ -144,7 +144,7 @@ def create_distribution(*, year: int, region: Region, extra_pool: Decimal,
     try:
         scored = scoring.distribute(performances, policy, pool_fen=pool_fen,
                                     days_in_year=days_in_year(year))
-    except ValueError:
+    except scoring.NothingToShare:
         raise NothingToShare()
     try:
         with transaction.atomic():
