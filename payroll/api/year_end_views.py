@@ -225,9 +225,10 @@ class DistributionAppeals(generics.ListAPIView):
         distribution = get_object_or_404(Distribution.objects.all(), pk=pk)
         body = s.AppealCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        appeal = services.file_appeal(distribution, leader=request.user,
-                                      reason=body.validated_data["reason"])
-        return Response(s.AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+        return idempotent(request, lambda: Response(
+            s.AppealSerializer(services.file_appeal(distribution, leader=request.user,
+                                                    reason=body.validated_data["reason"])).data,
+            status=status.HTTP_201_CREATED))
 
 
 class AppealDecision(APIView):
