@@ -105,16 +105,21 @@ def score_terms(performances: Sequence[Performance], policy: Policy,
     """Every term's score and breakdown, in the input's order (no shares yet)."""
     ranges = _ranges(performances)
     weights = {metric: Decimal(policy.weights.get(metric, ZERO)) for metric in METRICS}
+    # many terms share a value (counts, rounded rates): each is normalised once
+    seen: dict[tuple[str, int | Decimal | None], tuple[Decimal, dict]] = {}
     scored = []
     for p in performances:
         metrics, composite = {}, ZERO
         for metric in METRICS:
-            weight = weights[metric]
-            normalised = normalise(metric, p.metrics.get(metric), *ranges[metric])
-            composite += weight * normalised
             raw = p.metrics.get(metric)
-            metrics[metric] = {"raw": None if raw is None else str(raw),
-                               "normalised": str(normalised), "weight": str(weight)}
+            key = (metric, raw)
+            if key not in seen:
+                normalised = normalise(metric, raw, *ranges[metric])
+                seen[key] = (weights[metric] * normalised, {
+                    "raw": None if raw is None else str(raw), "normalised": str(normalised),
+                    "weight": str(weights[metric])})
+            weighted, metrics[metric] = seen[key]
+            composite += weighted
         composite = _quantize(composite, NORMALISED)
         score = _quantize(composite * p.days_served / days_in_year, SCORE)
         eligible = p.days_served >= policy.min_days
