@@ -1,0 +1,126 @@
+"""Leader performance (gridapp/selectors/performance.py): every figure of a term equals a
+count made here by hand from the reports the test files, for the demo world in 2026."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from freezegun import freeze_time
+
+from gridapp.models import GridMembership, LeaderTerm, Region, Report, ReportEvent
+from gridapp.selectors.performance import METRICS, leader_performance
+
+from .photos_support import make_reports
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+TODAY = dt.date(2026, 12, 15)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with freeze_time("2026-12-15 12:00:00+08:00"):
+        yield
+
+
+def at(day: str, hour: int = 10) -> dt.datetime:
+    return dt.datetime.fromisoformat(day).replace(hour=hour, tzinfo=BEIJING)
+
+
+def filed(reporter, day: str, *, grid: str = "HHL-05", status=Report.Status.SUBMITTED,
+          **fields) -> Report:
+    report = make_reports(1, reporter=reporter, grid_code=grid, photos=0)[0]
+    Report.objects.filter(pk=report.pk).update(created_at=at(day), status=status, **fields)
+    return report
+
+
+def event(report: Report, action: str, actor, when: dt.datetime) -> None:
+    ReportEvent.objects.create(report=report, action=action, actor=actor, to_status="x",
+                               level="community", at=when)
+
+
+def region(code: str) -> Region:
+    return Region.objects.get(code=code)
+
+
+def of(performances, username: str):
+    term_ids = set(LeaderTerm.objects.filter(user__username=username).values_list("pk", flat=True))
+    found = [p for p in performances if p.term_id in term_ids]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_every_figure_of_a_term_is_counted_from_its_reports(world, user):
+    leader, resident1, resident2 = user("leader5"), user("resident1"), user("resident2")
+    on_time = filed(resident1, "2026-03-02", status=Report.Status.CLOSED, rating=5,
+                    due_at=at("2026-03-04"), resolved_at=at("2026-03-03"))
+    late = filed(leader, "2026-05-10", status=Report.Status.RESOLVED, rating=3,
+                 due_at=at("2026-05-11"), resolved_at=at("2026-05-20"))
+    filed(resident2, "2026-07-01")  # still open
+    filed(resident1, "2026-07-02", status=Report.Status.REJECTED)  # not counted
+    filed(user("newcomer"), "2026-07-03")  # not a member of the grid: not counted
+    filed(resident1, "2025-12-31", status=Report.Status.CLOSED)  # last year
+    filed(user("leader1"), "2026-07-04", grid="HHL-01")  # another grid
+    event(on_time, ReportEvent.Action.VERIFY, leader, at("2026-03-05"))  # within 7 days
+    event(late, ReportEvent.Action.VERIFY, leader, at("2026-06-30"))  # too late to count
+    event(late, ReportEvent.Action.REOPEN, resident1, at("2026-05-21"))
+    GridMembership.objects.filter(user=resident1).update(decided_at=at("2025-06-01"))
+    GridMembership.objects.filter(user=resident2).update(decided_at=at("2026-03-01"))
+
+    term = of(leader_performance(year=2026, region=region("450502001001")), "leader5")
+
+    assert (term.start, term.end, term.days_served) == (dt.date(2026, 1, 1), TODAY, 349)
+    assert term.metrics == {
+        "reports_filed": 3,  # on_time, late, the open one
+        "resolved_rate": Decimal("0.6667"),  # 2 of 3
+        "on_time_rate": Decimal("0.5000"),  # 1 of the 2 done
+        "verified_in_window_rate": Decimal("0.5000"),  # 1 of the 2 resolved this year
+        "rating_mean": Decimal("4.00"),  # (5 + 3) / 2
+        "reopen_rate": Decimal("0.3333"),  # 1 of 3
+        "members_recruited": 1,  # resident2 joined this year, resident1 before
+    }
+
+
+def test_a_term_without_reports_has_every_metric_and_no_rate(world):
+    term = of(leader_performance(year=2026, region=region("450502001001")), "leader1")
+    assert set(term.metrics) == set(METRICS)
+    assert term.metrics["reports_filed"] == 0
+    assert term.metrics["resolved_rate"] is None and term.metrics["rating_mean"] is None
+
+
+def test_a_handover_splits_the_grid_between_the_two_terms_by_day(world, user):
+    filed(user("leader9old"), "2026-11-10", grid="HHL-09")
+    filed(user("leader9"), "2026-11-20", grid="HHL-09")
+    filed(user("leader9"), "2026-11-21", grid="HHL-09")
+    found = leader_performance(year=2026, region=region("450502001001"))
+    old, new = of(found, "leader9old"), of(found, "leader9")
+    assert (old.start, old.end, old.days_served) == (dt.date(2026, 1, 1), dt.date(2026, 11, 15), 319)
+    assert (new.start, new.end, new.days_served) == (dt.date(2026, 11, 16), TODAY, 30)
+    assert (old.metrics["reports_filed"], new.metrics["reports_filed"]) == (1, 2)
+
+
+def test_only_terms_under_the_region_and_in_the_year_are_listed(world):
+    hpl = leader_performance(year=2026, region=region("450502001002"))
+    assert sorted(LeaderTerm.objects.get(pk=p.term_id).user.username for p in hpl) == [
+        "leader10", "leader11"]
+    assert len(leader_performance(year=2026, region=region("450500000000"))) == 12
+    assert leader_performance(year=2025, region=region("450500000000")) == []  # none yet
+    assert leader_performance(year=2027, region=region("450500000000")) == []  # not begun
+
+
+def test_a_past_year_runs_to_its_last_day(world):
+    with freeze_time("2027-03-01 12:00:00+08:00"):
+        term = of(leader_performance(year=2026, region=region("450502001001")), "leader1")
+    assert (term.end, term.days_served) == (dt.date(2026, 12, 31), 365)
+
+
+@pytest.mark.parametrize("reports", [1, 40])
+def test_one_query_whatever_the_number_of_terms_and_reports(world, user, reports,
+                                                             django_assert_num_queries):
+    for k in range(reports):
+        filed(user("resident1"), f"2026-0{1 + k % 9}-1{k % 9}", status=Report.Status.CLOSED,
+              rating=1 + k % 5, resolved_at=timezone.now())
+    city = region("450500000000")
+    with django_assert_num_queries(1):
+        found = leader_performance(year=2026, region=city)
+    assert of(found, "leader5").metrics["reports_filed"] == reports
