@@ -176,9 +176,16 @@ def test_publish_days_are_0_to_30(api, draft):
     assert body["notice_ends_at"] == body["published_at"]
 
 
-def test_the_demo_distribution_end_to_end(api, published, clock, user):
-    """Notice, an appeal dismissed by the second person, submission after the notice,
-    approval by the second person, the bank file and the 公示 list, paid."""
+def test_the_demo_distribution_end_to_end(api, clock, user):
+    """Scored by the leader-performance selector itself (no stand-in): notice, an appeal
+    dismissed by the second person, submission after the notice, approval by the second
+    person, the bank file and the 公示 list, paid."""
+    created = api("finance1").post(YE, {"year": 2026, "region": HHL, "extra_pool": "3600.00"},
+                                   format="json").json()
+    leader1_share = by_leader(created, user)["leader1"]["share"]
+    published = api("finance1").post(f"{YE}{created['id']}/publish/", {"publish_days": 7},
+                                     format="json").json()
+    assert published["status"] == "published"
     # clients made afresh after each move of the clock: an access token lives minutes
     def finance1():
         return api("finance1")
@@ -226,7 +233,7 @@ def test_the_demo_distribution_end_to_end(api, published, clock, user):
 
     notice = finance1().get(f"{base}/notice.csv")
     text = notice.content.decode("utf-8-sig")
-    assert "HHL-01" in text and "400.00" in text and "3600.00" in text
+    assert f"HHL-01,leader1,365," in text and leader1_share in text and "3600.00" in text
     assert "6231" not in text
     assert finance1().get(f"{base}/notice.xlsx").status_code == 200
 
@@ -391,3 +398,23 @@ def test_the_admin_shows_a_distribution_and_approves_it_through_the_service(
     client.post(reverse("admin:payroll_distribution_changelist"),
                 {"action": "approve", "_selected_action": [published["id"]]})
     assert Distribution.objects.get().status == Distribution.Status.APPROVED
+
+
+# --- scored from the reports themselves ----------------------------------------------------
+
+def test_the_demo_2026_distribution_is_scored_by_the_leader_performance_selector(api, clock,
+                                                                                 user):
+    """No stand-in: DEMO.md "Year-end", 3600.00 over the 10 leader terms of 黄海路社区, with
+    the metrics gridapp computes from the demo's reports."""
+    response = api("finance1").post(YE, {"year": 2026, "region": HHL, "extra_pool": "3600.00"},
+                                    format="json")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    shares = by_leader(body, user)
+    assert sorted(shares) == sorted(HHL_LEADERS)
+    assert sum(Decimal(s["share"]) for s in body["shares"]) == Decimal("3600.00")
+    assert (shares["leader9old"]["days_served"], shares["leader9"]["days_served"]) == (319, 46)
+    for share in body["shares"]:
+        assert set(share["score_breakdown"]["metrics"]) == {
+            "reports_filed", "resolved_rate", "on_time_rate", "verified_in_window_rate",
+            "rating_mean", "reopen_rate", "members_recruited"}
