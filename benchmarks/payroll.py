@@ -31,8 +31,9 @@ records the figures.
    of `--leaders` synthetic `TermPerformance` values, with its Python memory peak;
 3. `yearend.services.create_distribution` for the generated city end to end (the
    leader-performance selector over the terms, scoring, 100,000 shares stored, payments
-   netted in SQL), rolled back, with its Python memory peak. The city has no reports
-   here: seeding 1,000,000 reports is left to the selector's own benchmark.
+   netted in SQL), rolled back, with its Python memory peak. `--reports` (default 10 per
+   leader) reports are seeded in 2026, filed by the grids' leaders, 60 % closed, some
+   rated, so that the selector's SQL aggregates have something to count.
 """
 
 import argparse
@@ -63,6 +64,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each")
     parser.add_argument("--case", choices=("run", "year-end"), default="run",
                         help="the monthly run (default) or the year-end distribution")
+    parser.add_argument("--reports", type=int, default=None,
+                        help="year-end: reports in 2026 (default 10 per leader)")
     return parser.parse_args()
 
 
@@ -435,7 +438,10 @@ def year_end(args: argparse.Namespace) -> None:
 
         seeding = time.perf_counter()
         build_city(args.leaders)
-        print(f"  {database_name()}; seeding took {time.perf_counter() - seeding:.0f} s")
+        reports = args.leaders * 10 if args.reports is None else args.reports
+        build_reports(reports)
+        print(f"  {database_name()}; {reports:,} reports; seeding took "
+              f"{time.perf_counter() - seeding:.0f} s")
         with override_settings(DEBUG=False, PAYROLL_YEAR_END_MIN_DAYS=0):
             try:
                 import gridapp.selectors.performance  # noqa: F401  (issue 13's selector)
@@ -444,6 +450,41 @@ def year_end(args: argparse.Namespace) -> None:
                       "terms in one query and gives them synthetic metrics")
                 _stand_in_selector()
             time_distribution()
+
+
+def build_reports(count: int) -> None:
+    """`count` reports spread over the grids and 2026, each filed by its grid's first
+    leader; 60 % closed (resolved within or after their due time), a third of those
+    rated."""
+    import random
+
+    from django.db import connection
+
+    from gridapp.models import Category, LeaderTerm, Report
+
+    rng = random.Random(13)
+    category = Category.objects.create(code="bench", name="Bench")
+    leaders = dict(LeaderTerm.objects.order_by("-id").values_list("grid_id", "user_id"))
+    grids = list(leaders)
+    community = dict(LeaderTerm.objects.values_list("grid_id", "grid__community__code"))
+    year = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for start in range(0, count, BATCH):
+        batch = []
+        for i in range(start, min(start + BATCH, count)):
+            grid = grids[i % len(grids)]
+            created = year + dt.timedelta(seconds=rng.randrange(364 * 86400))
+            due = created + dt.timedelta(hours=72)
+            closed = rng.random() < 0.6
+            batch.append(Report(
+                number=f"BY{i:014d}", reporter_id=leaders[grid], category=category,
+                description="bench", lat=21.5, lng=109.1, grid_id=grid,
+                region_code=community[grid], status="closed" if closed else "submitted",
+                content_check="pass", created_at=created, due_at=due,
+                resolved_at=created + dt.timedelta(hours=rng.randrange(1, 120)) if closed
+                else None, rating=rng.randint(1, 5) if closed and i % 3 == 0 else None))
+        Report.objects.bulk_create(batch)
+    with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would
+        cursor.execute("ANALYZE")
 
 
 def _stand_in_selector() -> None:
