@@ -19,6 +19,21 @@ whole city: flat means the two are about the same. Finally the management comman
 generates the run for real, with its progress bar; once approved, building its bank files
 and `check_payroll`'s audit are timed too (for information: no target). docs/performance.md
 records the figures.
+
+`--case year-end` measures the year-end second distribution instead (issue 16):
+
+    .venv/bin/python benchmarks/payroll.py --case year-end --leaders 100000
+
+1. the split alone: `yearend.split.split_fen` (largest remainder over exact `Fraction`
+   quotas) for `--leaders` terms, next to `equal_weights_split`, the same algorithm in plain
+   integers (the baseline), on the same scores; both must give the same shares;
+2. the scoring (`yearend.scoring.distribute`: normalisation, weights, days, bounds, split)
+   of `--leaders` synthetic `TermPerformance` values, with its Python memory peak;
+3. `yearend.services.create_distribution` for the generated city end to end (the
+   leader-performance selector over the terms, scoring, 100,000 shares stored, payments
+   netted in SQL), rolled back, with its Python memory peak. `--reports` (default 10 per
+   leader) reports are seeded in 2026, filed by the grids' leaders, 60 % closed, some
+   rated, so that the selector's SQL aggregates have something to count.
 """
 
 import argparse
@@ -29,6 +44,7 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 
 from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
@@ -46,6 +62,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--leaders", type=int, default=100_000,
                         help="leaders in the city (a multiple of 1,000)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of each")
+    parser.add_argument("--case", choices=("run", "year-end"), default="run",
+                        help="the monthly run (default) or the year-end distribution")
+    parser.add_argument("--reports", type=int, default=None,
+                        help="year-end: reports in 2026 (default 10 per leader)")
     return parser.parse_args()
 
 
@@ -221,6 +241,10 @@ def peak_memory(call: Callable[[], object]) -> int:
 
 def main() -> None:
     args, started = parse_args(), time.perf_counter()
+    if args.case == "year-end":
+        year_end(args)
+        print(f"whole run {time.perf_counter() - started:.0f} s")
+        return
     with throwaway_database(BENCH_DB_NAME) as url:
         setup_django(url, BENCH_DB_NAME)
         from django.core.management import call_command
@@ -301,6 +325,189 @@ def database_name() -> str:
         return f"SQLite {connection.Database.sqlite_version}"
     major, minor = divmod(connection.pg_version, 10000)
     return f"PostgreSQL {major}.{minor}"
+
+
+# --- The year-end distribution ---------------------------------------------------------
+
+def synthetic_performances(count: int) -> list:
+    """`count` terms with varied metrics, reproducible (a fixed seed); 5 % served from
+    mid-November, as in the generated city."""
+    import random
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Performance:
+        term_id: int
+        days_served: int
+        metrics: dict
+
+    rng = random.Random(16)
+    rate = lambda: Decimal(rng.randint(0, 10000)).scaleb(-4)  # noqa: E731
+    return [Performance(k + 1, 46 if k % 20 == 0 else 365, {
+        "reports_filed": rng.randint(0, 40), "resolved_rate": rate(), "on_time_rate": rate(),
+        "verified_in_window_rate": rate(),
+        "rating_mean": Decimal(rng.randint(100, 500)).scaleb(-2),
+        "reopen_rate": rate(), "members_recruited": rng.randint(0, 5)}) for k in range(count)]
+
+
+def time_split(count: int, repeat: int) -> None:
+    """The split alone against the integer baseline, on the same integer scores."""
+    import random
+    from fractions import Fraction
+
+    from payroll.yearend.split import Claim, equal_weights_split, proportional_quotas, split_fen
+
+    rng = random.Random(16)
+    pool = 360_000_000  # 3,600,000.00 yuan in fen: 36.00 a term at 100,000 terms
+    scores = [(k + 1, rng.randint(0, 1_000_000)) for k in range(count)]
+    weights = [(term, score, score) for term, score in scores]
+    quotas = proportional_quotas(pool, {t: Fraction(s) for t, s in scores})
+    claims = [Claim(t, Decimal(s), quotas[t]) for t, s in scores]
+    ours, base, same = [], [], True
+    for _ in range(repeat):
+        started = time.perf_counter()
+        baseline_shares = equal_weights_split(pool, weights)
+        base.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        our_shares = split_fen(pool, claims)
+        ours.append(time.perf_counter() - started)
+        same = same and our_shares == baseline_shares
+    ours_m, base_m = statistics.median(ours), statistics.median(base)
+    print(f"  split of {count:,} terms: split_fen median {ours_m:6.3f} s, integer baseline "
+          f"median {base_m:6.3f} s, ratio {ours_m / base_m:.2f}×; same shares: "
+          f"{'yes' if same else 'NO'}")
+
+
+def time_scoring(count: int) -> None:
+    from payroll.yearend.scoring import DEFAULT_WEIGHTS, Policy, distribute
+
+    performances = synthetic_performances(count)
+    policies = {"no bounds": Policy(DEFAULT_WEIGHTS),
+                "floor 0.5, cap 2, 90 days": Policy(DEFAULT_WEIGHTS, floor=Decimal("0.5"),
+                                                    cap=Decimal(2), min_days=90)}
+    for name, policy in policies.items():
+        def call():
+            return distribute(performances, policy, pool_fen=360_000_000, days_in_year=365)
+
+        started = time.perf_counter()
+        scored = call()
+        seconds = time.perf_counter() - started
+        peak = peak_memory(call)
+        assert sum(s.share_fen for s in scored) == 360_000_000
+        print(f"  scoring {count:,} terms ({name}): {seconds:6.2f} s, "
+              f"Python peak {peak / 1024 / 1024:,.0f} MiB")
+
+
+def time_distribution() -> None:
+    """create_distribution for the whole city, rolled back."""
+    from django.db import transaction
+
+    from accounts.models import User
+    from gridapp.models import Region, StaffRole
+    from payroll.yearend import services
+
+    city = Region.objects.get(code=CITY)
+    maker = User.objects.create(username="year-end-maker")
+    StaffRole.objects.create(user=maker, role=StaffRole.Role.FINANCE, region=city)
+
+    def call():
+        with transaction.atomic():
+            created = services.create_distribution(year=2026, region=city,
+                                                   extra_pool=Decimal("3600000.00"), actor=maker)
+            transaction.set_rollback(True)
+        return created
+
+    started = time.perf_counter()
+    distribution = call()
+    seconds = time.perf_counter() - started
+    peak = peak_memory(call)
+    print(f"  create_distribution: {distribution.share_count:,} shares, "
+          f"{distribution.payment_count:,} payments, {seconds:6.2f} s, "
+          f"Python peak {peak / 1024 / 1024:,.0f} MiB (target: under 30 s, under 1 GB)")
+
+
+def year_end(args: argparse.Namespace) -> None:
+    print(f"Year-end distribution: {args.leaders:,} leader terms; Python "
+          f"{platform.python_version()}; {os.cpu_count()} CPUs; load average "
+          f"{os.getloadavg()[0]:.2f}")
+    with throwaway_database(BENCH_DB_NAME) as url:
+        setup_django(url, BENCH_DB_NAME)
+        time_split(args.leaders, args.repeat)
+        time_scoring(args.leaders)
+        from django.test.utils import override_settings
+
+        seeding = time.perf_counter()
+        build_city(args.leaders)
+        reports = args.leaders * 10 if args.reports is None else args.reports
+        build_reports(reports)
+        print(f"  {database_name()}; {reports:,} reports; seeding took "
+              f"{time.perf_counter() - seeding:.0f} s")
+        with override_settings(DEBUG=False, PAYROLL_YEAR_END_MIN_DAYS=0):
+            try:
+                import gridapp.selectors.performance  # noqa: F401  (issue 13's selector)
+            except ImportError:
+                print("  gridapp.selectors.performance is not there yet: a stand-in reads the "
+                      "terms in one query and gives them synthetic metrics")
+                _stand_in_selector()
+            time_distribution()
+
+
+def build_reports(count: int) -> None:
+    """`count` reports spread over the grids and 2026, each filed by its grid's first
+    leader; 60 % closed (resolved within or after their due time), a third of those
+    rated."""
+    import random
+
+    from django.db import connection
+
+    from gridapp.models import Category, LeaderTerm, Report
+
+    rng = random.Random(13)
+    category = Category.objects.create(code="bench", name="Bench")
+    leaders = dict(LeaderTerm.objects.order_by("-id").values_list("grid_id", "user_id"))
+    grids = list(leaders)
+    community = dict(LeaderTerm.objects.values_list("grid_id", "grid__community__code"))
+    year = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for start in range(0, count, BATCH):
+        batch = []
+        for i in range(start, min(start + BATCH, count)):
+            grid = grids[i % len(grids)]
+            created = year + dt.timedelta(seconds=rng.randrange(364 * 86400))
+            due = created + dt.timedelta(hours=72)
+            closed = rng.random() < 0.6
+            batch.append(Report(
+                number=f"BY{i:014d}", reporter_id=leaders[grid], category=category,
+                description="bench", lat=21.5, lng=109.1, grid_id=grid,
+                region_code=community[grid], status="closed" if closed else "submitted",
+                content_check="pass", created_at=created, due_at=due,
+                resolved_at=created + dt.timedelta(hours=rng.randrange(1, 120)) if closed
+                else None, rating=rng.randint(1, 5) if closed and i % 3 == 0 else None))
+        Report.objects.bulk_create(batch)
+    with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would
+        cursor.execute("ANALYZE")
+
+
+def _stand_in_selector() -> None:
+    """The terms overlapping 2026 with synthetic metrics, in place of the selector: the
+    rest of create_distribution (scoring, 100,000 shares, netting) is then measured."""
+    from gridapp.models import LeaderTerm
+    from payroll.yearend import services
+
+    def performances(*, year, region, as_of):
+        @dataclass(frozen=True)
+        class Performance:
+            term_id: int
+            leader_id: int
+            grid_id: int
+            days_served: int
+            metrics: dict
+
+        synthetic = synthetic_performances(LeaderTerm.objects.count())
+        rows = LeaderTerm.objects.order_by("id").values_list("id", "user_id", "grid_id")
+        return [Performance(term, leader, grid, p.days_served, p.metrics)
+                for (term, leader, grid), p in zip(rows.iterator(), synthetic)]
+
+    services.leader_performances = performances
 
 
 if __name__ == "__main__":

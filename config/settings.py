@@ -281,6 +281,8 @@ SPECTACULAR_SETTINGS = {
         "ReportStatusEnum": "gridapp.models.Report.Status",
         "RunStatusEnum": "payroll.models.Run.Status",
         "PayrollLineKindEnum": "payroll.models.RunLine.Kind",
+        "DistributionStatusEnum": "payroll.models.Distribution.Status",
+        "AppealStatusEnum": "payroll.models.Appeal.Status",
     },
 }
 
@@ -383,6 +385,59 @@ def payroll_adjustment_limit() -> "Decimal":
 
 # Largest adjustment either way: beyond it 400 `amount_over_limit`.
 PAYROLL_ADJUSTMENT_LIMIT = payroll_adjustment_limit()
+
+
+def payroll_year_end_weights() -> dict[str, dict[str, "Decimal"]]:
+    """PAYROLL_YEAR_END_WEIGHTS: JSON, region code (or "default") → {metric: weight}; the
+    nearest region up the tree wins. Unnamed metrics weigh 0."""
+    import json
+    from decimal import Decimal, InvalidOperation
+
+    from payroll.yearend.scoring import DEFAULT_WEIGHTS, METRICS
+
+    text = env("PAYROLL_YEAR_END_WEIGHTS", default="")
+    if not text:
+        return {"default": dict(DEFAULT_WEIGHTS)}
+    try:
+        table = {str(region): {metric: Decimal(str(weight)) for metric, weight in entry.items()}
+                 for region, entry in json.loads(text).items()}
+    except (ValueError, AttributeError, TypeError, InvalidOperation):
+        table = None
+    if not table or any(set(w) - set(METRICS) or not all(v.is_finite() and v >= 0
+                                                          for v in w.values())
+                        for w in table.values()):
+        raise ImproperlyConfigured(
+            "PAYROLL_YEAR_END_WEIGHTS must be a JSON object of region codes (or \"default\") "
+            f"to {{metric: non-negative weight}}, metrics among {list(METRICS)}.")
+    table.setdefault("default", dict(DEFAULT_WEIGHTS))
+    return table
+
+
+def payroll_year_end_bound(name: str, low: str, high: str) -> "Decimal | None":
+    """An optional multiple of an equal share (empty: no bound)."""
+    from decimal import Decimal, InvalidOperation
+
+    text = env(name, default="")
+    if not text:
+        return None
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if not (value.is_finite() and Decimal(low) <= value <= Decimal(high)):
+        raise ImproperlyConfigured(f"{name} must be empty or a number from {low} to {high}, "
+                                   f"not {text!r}.")
+    return value
+
+
+# Year-end second distribution (docs/payroll.md "Year-end"): weights per region, and the
+# optional bounds per share as multiples of an equal share, and the minimum days served.
+PAYROLL_YEAR_END_WEIGHTS = payroll_year_end_weights()
+PAYROLL_YEAR_END_FLOOR = payroll_year_end_bound("PAYROLL_YEAR_END_FLOOR", "0", "1")
+PAYROLL_YEAR_END_CAP = payroll_year_end_bound("PAYROLL_YEAR_END_CAP", "1", "1000")
+PAYROLL_YEAR_END_MIN_DAYS = env.int("PAYROLL_YEAR_END_MIN_DAYS", default=0)
+if not 0 <= PAYROLL_YEAR_END_MIN_DAYS <= 366:
+    raise ImproperlyConfigured("PAYROLL_YEAR_END_MIN_DAYS must lie between 0 and 366.")
 
 # --- Celery -----------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="memory://")

@@ -241,3 +241,6 @@ class PaymentAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Payment]:
         runs = selectors.visible_runs(request.user).values("pk")
         return super().get_queryset(request).filter(run__in=runs)
+
+
+from .yearend import admin as year_end_admin  # noqa: E402, F401  (registers its pages)

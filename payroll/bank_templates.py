@@ -19,6 +19,10 @@ XLSX text cells with the "@" format: a number cell would keep only 15 digits), m
 unless the file is built with `full_numbers`. The same run and template always give the
 same bytes: XLSX documents carry the run's approval time and fixed zip timestamps,
 never the clock.
+
+A file is built from a `Batch`: a monthly run (`run_batch`) or a year-end distribution
+(`payroll.yearend.exports.distribution_batch`), both netted into one payment per payee
+with the bank details copied at approval.
 """
 
 import csv
@@ -27,11 +31,11 @@ import io
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -110,6 +114,25 @@ class NotEncodable(ValueError):
     """A payee's text has characters the template's encoding lacks."""
 
 
+@dataclass(frozen=True)
+class Batch:
+    """What a bank file lists: payments with `PAYMENT_FIELDS`, in bank-file order."""
+
+    number: str
+    period: str  # "2026-11" for a month, "2026" for a year-end distribution
+    total: Decimal
+    payments: QuerySet
+    stamp: dt.datetime  # the time an XLSX document carries
+    notes: Callable[[], dict[int, list[str]]]  # leader id → why the payment is what it is
+    purpose: str | None = None  # 用途, instead of the template's
+
+
+def run_batch(run: Run) -> Batch:
+    return Batch(number=run.number, period=format_period(run.period), total=run.total,
+                 payments=run.payments.all(), stamp=run.approved_at or run.prepared_at,
+                 notes=lambda: _notes(run))
+
+
 # --- rows -------------------------------------------------------------------------------
 
 def _notes(run: Run) -> dict[int, list[str]]:
@@ -134,14 +157,15 @@ PAYMENT_FIELDS = ("leader_id", "account_name", "bank_name", "account_number", "g
                   "days_served", "amount", "shortfall")
 
 
-def _payment_rows(run: Run, template: Template, full_numbers: bool) -> Iterator[dict]:
+def _payment_rows(batch: Batch, template: Template, full_numbers: bool) -> Iterator[dict]:
     """One dict per listed payment, in bank-file order; plain tuples from the database,
     not model instances: a city's file has 100,000 rows."""
-    notes = _notes(run)
-    payments = run.payments.order_by("position")
+    notes = batch.notes()
+    payments = batch.payments.order_by("position")
     if not template.include_zero:
         payments = payments.filter(amount__gt=0)
-    period = format_period(run.period)
+    period = batch.period
+    purpose = f"{batch.purpose or template.purpose} {period}"
     number = mask_account_number if not full_numbers else str
     rows = payments.values_list(*PAYMENT_FIELDS).iterator(chunk_size=2000)
     for seq, (leader, holder, bank, account, grid, days, amount, shortfall) in enumerate(
@@ -150,35 +174,36 @@ def _payment_rows(run: Run, template: Template, full_numbers: bool) -> Iterator[
         if shortfall:
             note = [*note, _("Shortfall carried to the next run: %(amount)s") % {
                 "amount": f"{shortfall:.2f}"}]
-        yield {"seq": seq, "run": run.number, "period": period, "account_name": holder,
+        yield {"seq": seq, "run": batch.number, "period": period, "account_name": holder,
                "bank_name": bank, "account_number": number(account) if account else "",
                "grid": grid or "", "days_served": days, "amount": amount,
-               "note": "; ".join(note), "purpose": f"{template.purpose} {period}"}
+               "note": "; ".join(note), "purpose": purpose}
 
 
-def _listed(run: Run, template: Template) -> tuple[int, Decimal]:
-    """(payments listed, their total): the run's total whichever payees are listed,
+def _listed(batch: Batch, template: Template) -> tuple[int, Decimal]:
+    """(payments listed, their total): the batch's total whichever payees are listed,
     since a 0.00 payment adds nothing."""
-    payments = run.payments.all() if template.include_zero else run.payments.filter(amount__gt=0)
-    return payments.count(), run.total
+    payments = batch.payments if template.include_zero else batch.payments.filter(amount__gt=0)
+    return payments.count(), batch.total
 
 
 def _cell(value: object) -> object:
     return escape_cell(value) if isinstance(value, str) else value
 
 
-def rows(run: Run, template: Template, *, full_numbers: bool) -> Iterator[list]:
+def rows(run: Run | Batch, template: Template, *, full_numbers: bool) -> Iterator[list]:
     """Every row of the file: header block, column headers, payments, totals. Amounts
     are Decimals and counts ints (the writers format them); all text is escaped."""
-    count, total = _listed(run, template)
-    context = {"run": run.number, "count": count, "total": total}
+    batch = run if isinstance(run, Batch) else run_batch(run)
+    count, total = _listed(batch, template)
+    context = {"run": batch.number, "count": count, "total": total}
     for header in template.header_rows:
         yield [context[c[1:-1]] if c.startswith("{") else c for c in header]
     yield [str(c.header) for c in template.columns]
-    for row in _payment_rows(run, template, full_numbers):
+    for row in _payment_rows(batch, template, full_numbers):
         yield [_cell(row[c.field]) for c in template.columns]
     if template.totals_row:
-        totals = {"run": run.number, "period": format_period(run.period), "label": _("Total"),
+        totals = {"run": batch.number, "period": batch.period, "label": _("Total"),
                   "total": total, "count": _("%(count)d payments") % {"count": count}}
         yield [totals.get(c.total, "") for c in template.columns]
 
@@ -189,31 +214,42 @@ def _text(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, Decimal) else str(value)
 
 
-def build_csv(run: Run, template: Template, *, full_numbers: bool) -> bytes:
+def build_csv(batch: Batch, template: Template, *, full_numbers: bool) -> bytes:
+    return write_csv(rows(batch, template, full_numbers=full_numbers),
+                     template.formats["csv"])
+
+
+def write_csv(table: Iterator[list], encoding: str) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows(run, template, full_numbers=full_numbers):
+    for row in table:
         writer.writerow([_text(cell) for cell in row])
-    encoding = template.formats["csv"]
     try:
         return buffer.getvalue().encode(encoding)
     except UnicodeEncodeError as exc:
         raise NotEncodable(buffer.getvalue()[exc.start:exc.end]) from exc
 
 
-def build_xlsx(run: Run, template: Template, *, full_numbers: bool) -> bytes:
-    """Text goes in as plain strings: `escape_cell` already made sure none starts with
-    '=', the one thing openpyxl would store as a formula."""
-    workbook = Workbook(write_only=True)
-    stamp = (run.approved_at or run.prepared_at).astimezone(dt.UTC).replace(tzinfo=None)
-    workbook.properties.created = workbook.properties.modified = stamp
-    sheet = workbook.create_sheet(run.number[:31])
+def build_xlsx(batch: Batch, template: Template, *, full_numbers: bool) -> bytes:
     account_column = [c.field for c in template.columns].index("account_number")
-    offset = len(template.header_rows) + 1  # rows before the first payment
-    for index, row in enumerate(rows(run, template, full_numbers=full_numbers)):
+    return write_xlsx(rows(batch, template, full_numbers=full_numbers), title=batch.number,
+                      stamp=batch.stamp, text_column=account_column,
+                      offset=len(template.header_rows) + 1)
+
+
+def write_xlsx(table: Iterator[list], *, title: str, stamp: dt.datetime,
+               text_column: int | None, offset: int) -> bytes:
+    """Text goes in as plain strings: `escape_cell` already made sure none starts with
+    '=', the one thing openpyxl would store as a formula. `text_column`, from row
+    `offset` on, is kept as text (an account number)."""
+    workbook = Workbook(write_only=True)
+    stamp = stamp.astimezone(dt.UTC).replace(tzinfo=None)
+    workbook.properties.created = workbook.properties.modified = stamp
+    sheet = workbook.create_sheet(title[:31])
+    for index, row in enumerate(table):
         cells = [_xlsx_cell(sheet, cell) for cell in row]
-        if index >= offset and isinstance(cells[account_column], str):
-            cells[account_column] = _text_cell(sheet, cells[account_column])
+        if text_column is not None and index >= offset and isinstance(cells[text_column], str):
+            cells[text_column] = _text_cell(sheet, cells[text_column])
         sheet.append(cells)
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zipped:
@@ -250,7 +286,8 @@ def _stable_zip(content: bytes) -> bytes:
 BUILDERS: dict[str, Callable[..., bytes]] = {"csv": build_csv, "xlsx": build_xlsx}
 
 
-def build(template: Template, run: Run, fmt: str, *, full_numbers: bool) -> bytes:
+def build(template: Template, run: Run | Batch, fmt: str, *, full_numbers: bool) -> bytes:
     """The file in the site's language, whoever downloads first."""
+    batch = run if isinstance(run, Batch) else run_batch(run)
     with translation.override(settings.LANGUAGE_CODE):
-        return BUILDERS[fmt](run, template, full_numbers=full_numbers)
+        return BUILDERS[fmt](batch, template, full_numbers=full_numbers)

@@ -547,3 +547,9 @@ def mask_account_number(number: str) -> str:
     if len(digits) <= 8:
         return "*" * len(digits)
     return f"{digits[:4]}{'*' * (len(digits) - 8)}{digits[-4:]}"
+
+
+# The year-end distribution's tables live beside it (payroll/yearend/models.py); importing
+# them here registers them with the app.
+from .yearend.models import (Appeal, Distribution, DistributionEvent,  # noqa: E402, F401
+                             DistributionExport, Share, YearEndPayment)

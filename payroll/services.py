@@ -333,9 +333,14 @@ MISSING_NAMES_SHOWN = 10
 
 
 def _copy_bank_details(run: Run) -> None:
-    """Each payment gets its payee's bank details as approved now; the bank file prints
-    this copy, whatever happens to the account later. A payee to be paid must have one."""
-    missing = list(run.payments.filter(amount__gt=0, leader__bank_account__isnull=True)
+    copy_bank_details(run.payments.all())
+
+
+def copy_bank_details(payments: QuerySet) -> None:
+    """Each payment (of a run, or of a year-end distribution) gets its payee's bank
+    details as approved now; the bank file prints this copy, whatever happens to the
+    account later. A payee to be paid must have one."""
+    missing = list(payments.filter(amount__gt=0, leader__bank_account__isnull=True)
                    .order_by("position").values_list("leader__username", flat=True)
                    [:MISSING_NAMES_SHOWN + 1])
     if missing:
@@ -347,9 +352,9 @@ def _copy_bank_details(run: Run) -> None:
     def copied(field: str) -> Coalesce:
         return Coalesce(Subquery(account.values(field)[:1]), Value(""))
 
-    run.payments.update(account_name=copied("account_name"), bank_name=copied("bank_name"),
-                        account_number=copied("account_number"),
-                        bank_account_change=Subquery(account.values("change")[:1]))
+    payments.update(account_name=copied("account_name"), bank_name=copied("bank_name"),
+                    account_number=copied("account_number"),
+                    bank_account_change=Subquery(account.values("change")[:1]))
 
 
 @transaction.atomic

@@ -61,6 +61,7 @@ HISTORY_WRITERS = {
     "ReportEvent": {"gridapp/services/timeline.py"},
     "GridEvent": {"gridapp/services/memberships.py", "gridapp/services/leaders.py"},
     "RunEvent": {"payroll/services.py"},
+    "DistributionEvent": {"payroll/yearend/services.py"},
 }
 
 

@@ -91,3 +91,28 @@ def test_a_read_replica_needs_a_postgresql_primary():
                           DATABASE_REPLICA_URL="postgres://u@127.0.0.1:1/x")
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL" in result.stderr
+
+
+@pytest.mark.parametrize("name, value", [
+    ("PAYROLL_YEAR_END_WEIGHTS", "not json"),
+    ("PAYROLL_YEAR_END_WEIGHTS", '{"default": {"charm": 1}}'),
+    ("PAYROLL_YEAR_END_WEIGHTS", '{"default": {"reports_filed": -1}}'),
+    ("PAYROLL_YEAR_END_WEIGHTS", '[1, 2]'),
+    ("PAYROLL_YEAR_END_FLOOR", "1.5"),
+    ("PAYROLL_YEAR_END_CAP", "0.5"),
+    ("PAYROLL_YEAR_END_CAP", "lots"),
+    ("PAYROLL_YEAR_END_MIN_DAYS", "400"),
+])
+def test_a_malformed_year_end_setting_refuses_to_start(name, value):
+    result = run(["-c", "import config.settings"], **{name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_year_end_weights_are_read_per_region():
+    result = run(["-c", "import config.settings as s; print(s.PAYROLL_YEAR_END_WEIGHTS"
+                  "['450502001001'], s.PAYROLL_YEAR_END_CAP, s.PAYROLL_YEAR_END_FLOOR)"],
+                 PAYROLL_YEAR_END_WEIGHTS='{"450502001001": {"rating_mean": 1}}',
+                 PAYROLL_YEAR_END_CAP="2", PAYROLL_YEAR_END_FLOOR="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["{'rating_mean':", "Decimal('1')}", "2", "None"]

@@ -1,8 +1,10 @@
 from django.urls import path
 
 from . import views
+from . import year_end_views as ye
 
 RUN_ACTIONS = ("submit", "approve", "reject", "mark-paid", "cancel", "regenerate")
+YEAR_END_ACTIONS = ("publish", "submit", "approve", "mark-paid", "cancel")
 
 urlpatterns = [
     path("payroll/runs/", views.RunListCreate.as_view(), name="payroll-runs"),
@@ -34,5 +36,28 @@ urlpatterns = [
     *(path(f"payroll/bank-account-changes/<int:pk>/{action}/",
            views.BankAccountChangeDecision.as_view(action=action),
            name=f"payroll-bank-account-change-{action}") for action in ("approve", "reject")),
-    path("payroll/me/", views.MyPayroll.as_view(), name="payroll-me"),
+    path("payroll/me/", ye.MyPayroll.as_view(), name="payroll-me"),
+    path("payroll/year-end/", ye.DistributionListCreate.as_view(), name="payroll-year-end-list"),
+    path("payroll/year-end/<int:pk>/", ye.DistributionDetail.as_view(), name="payroll-year-end"),
+    path("payroll/year-end/<int:pk>/shares/", ye.DistributionShares.as_view(),
+         name="payroll-year-end-shares"),
+    path("payroll/year-end/<int:pk>/payments/", ye.DistributionPayments.as_view(),
+         name="payroll-year-end-payments"),
+    path("payroll/year-end/<int:pk>/events/", ye.DistributionEvents.as_view(),
+         name="payroll-year-end-events"),
+    path("payroll/year-end/<int:pk>/appeals/", ye.DistributionAppeals.as_view(),
+         name="payroll-year-end-appeals"),
+    *(path(f"payroll/year-end/<int:pk>/{action}/", ye.DistributionAction.as_view(action=action),
+           name=f"payroll-year-end-{action}") for action in YEAR_END_ACTIONS),
+    *(path(f"payroll/year-end/appeals/<int:pk>/{action}/",
+           ye.AppealDecision.as_view(action=action), name=f"payroll-year-end-appeal-{action}")
+      for action in ("uphold", "dismiss")),
+    path("payroll/year-end/<int:pk>/export.csv", ye.DistributionExportCSV.as_view(),
+         name="payroll-year-end-export-csv"),
+    path("payroll/year-end/<int:pk>/export.xlsx", ye.DistributionExportXLSX.as_view(),
+         name="payroll-year-end-export-xlsx"),
+    path("payroll/year-end/<int:pk>/notice.csv", ye.DistributionNoticeCSV.as_view(),
+         name="payroll-year-end-notice-csv"),
+    path("payroll/year-end/<int:pk>/notice.xlsx", ye.DistributionNoticeXLSX.as_view(),
+         name="payroll-year-end-notice-xlsx"),
 ]

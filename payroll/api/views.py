@@ -315,14 +315,3 @@ class BankAccountChangeDecision(APIView):
         body.is_valid(raise_exception=True)
         change = self.SERVICES[self.action](change, actor=request.user, note=body.reason_text)
         return Response(s.BankAccountChangeSerializer(change).data)
-
-
-class MyPayroll(APIView):
-    """A leader's own lines (approved and paid runs) and, later, year-end shares."""
-
-    @extend_schema(parameters=[s.MyPayrollFilterSerializer], responses=s.MyPayrollSerializer)
-    def get(self, request: Request) -> Response:
-        lines = selectors.my_lines(request.user,
-                                   **validated_query(request, s.MyPayrollFilterSerializer))
-        return Response({"lines": s.MyLineSerializer(lines, many=True).data,
-                         "year_end_shares": []})

@@ -4,8 +4,10 @@ city finance officer, finance3, for the maker-checker matrix; a finance officer 
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
+from django.db.models import Q
 
 from accounts.models import User
 from gridapp.demo import demo_user
@@ -109,3 +111,50 @@ def set_bank_account(user) -> Callable[..., None]:
         services.approve_bank_account_change(change, actor=user("finance2"))
 
     return set_account
+
+
+# --- year-end ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StandInPerformance:
+    """The shape of gridapp's `TermPerformance` (docs/payroll.md "Year-end")."""
+
+    term_id: int
+    leader_id: int
+    grid_id: int
+    start: dt.date
+    end: dt.date
+    days_served: int
+    metrics: dict
+
+
+NO_METRICS = {"reports_filed": 0, "resolved_rate": None, "on_time_rate": None,
+              "verified_in_window_rate": None, "rating_mean": None, "reopen_rate": None,
+              "members_recruited": 0}
+
+
+@pytest.fixture
+def performance(monkeypatch) -> dict[str, dict]:
+    """Metrics by leader username, served to the year-end services in place of the
+    leader-performance selector, for tests about the lifecycle rather than the metrics:
+    every leader term overlapping the year under the region, with its days, and the
+    metrics set here (none by default)."""
+    from payroll.yearend import services as year_end
+
+    metrics: dict[str, dict] = {}
+
+    def performances(*, year: int, region: Region, as_of: dt.date) -> list[StandInPerformance]:
+        first, last = dt.date(year, 1, 1), min(dt.date(year, 12, 31), as_of)
+        terms = LeaderTerm.objects.filter(
+            grid__community__code__startswith=region.prefix, start_date__lte=last).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=first)).select_related("user")
+        rows = []
+        for term in terms.order_by("id"):
+            start, end = max(term.start_date, first), min(term.end_date or last, last)
+            rows.append(StandInPerformance(
+                term.pk, term.user_id, term.grid_id, start, end, (end - start).days + 1,
+                {**NO_METRICS, **metrics.get(term.user.username, {})}))
+        return rows
+
+    monkeypatch.setattr(year_end, "leader_performances", performances)
+    return metrics

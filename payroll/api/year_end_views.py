@@ -1,0 +1,330 @@
+"""Year-end distribution endpoints: parse, scope (someone else's distribution is a 404),
+call one service, serialize. Appeals are filed by leaders, everything else is finance."""
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.idempotency import idempotent
+from config.api.queries import validated_query
+
+from .. import selectors as run_selectors
+from ..bank_templates import TEMPLATES
+from ..yearend import selectors, services
+from ..yearend.models import Distribution, DistributionExport
+from . import year_end_serializers as s
+from .views import CSVRenderer, XLSXRenderer, _require_finance_role
+
+
+def _error(description: str, *codes: str) -> OpenApiResponse:
+    return OpenApiResponse(s.ErrorSerializer, description=f"{description}: {', '.join(codes)}")
+
+
+NOT_FOUND = _error("not visible to the requester", "not_found")
+FORBIDDEN = _error("not finance staff of this region", "permission_denied")
+INVALID = _error("malformed input", "invalid")
+WRONG_STATE = _error("not allowed from this status", "invalid_transition")
+DISTRIBUTION_EXAMPLE = OpenApiExample("a published distribution", response_only=True, value={
+    "id": 1, "number": "YE2026-450502001001-1", "year": 2026, "region": 4,
+    "region_code": "450502001001", "region_name": "黄海路社区", "status": "published",
+    "pool": "3600.00", "withheld_pool": "0.00", "extra_pool": "3600.00", "share_count": 10,
+    "payment_count": 10, "publish_days": 7, "notice_ends_at": "2026-12-12T10:00:00+08:00"})
+SHARE_EXAMPLE = {"id": 7, "leader": 12, "leader_name": "leader1", "leader_term": 3,
+                 "grid": 5, "grid_code": "HHL-01", "days_served": 365, "score": "0.635000",
+                 "score_breakdown": s.BREAKDOWN_EXAMPLE, "share": "412.35"}
+
+
+def visible_distribution(request: Request, pk: int) -> Distribution:
+    return get_object_or_404(selectors.visible_distributions(request.user), pk=pk)
+
+
+def _detail(request: Request, distribution: Distribution) -> dict:
+    """The distribution with its first page of shares."""
+    page = settings.MAX_PAGE_SIZE
+    shares = list(selectors.distribution_shares(distribution)[:page + 1])
+    context = {"shares": shares[:page], "shares_next": None}
+    if len(shares) > page:
+        url = reverse("payroll-year-end-shares", kwargs={"pk": distribution.pk})
+        context["shares_next"] = request.build_absolute_uri(f"{url}?limit={page}&offset={page}")
+    return s.DistributionDetailSerializer(distribution, context=context).data
+
+
+class DistributionListCreate(generics.ListAPIView):
+    """GET: distributions of the regions under the requester's finance roles. POST: a
+    new draft, scored and shared to the fen."""
+
+    serializer_class = s.DistributionSerializer
+
+    @extend_schema(parameters=[s.DistributionFilterSerializer])
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """The year-end distributions the requester handles, newest year first."""
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Distribution]:
+        return selectors.distributions_for(
+            self.request.user, **validated_query(self.request, s.DistributionFilterSerializer))
+
+    @extend_schema(
+        request=s.DistributionCreateSerializer,
+        responses={201: s.DistributionDetailSerializer,
+                   400: _error("malformed input, a later year, or nobody to share with",
+                               "invalid", "period_in_future", "nothing_to_share",
+                               "run_too_large"),
+                   403: FORBIDDEN,
+                   409: _error("a live distribution for this year covers the region",
+                               "run_exists", "run_overlaps")},
+        examples=[OpenApiExample("2026 for 黄海路社区", request_only=True,
+                                 value={"year": 2026, "region": "450502001001",
+                                        "extra_pool": "3600.00"}),
+                  OpenApiExample("the new draft", response_only=True, status_codes=["201"],
+                                 value={"id": 1, "year": 2026, "status": "draft",
+                                        "pool": "3600.00", "shares": [SHARE_EXAMPLE],
+                                        "shares_next": None})])
+    def post(self, request: Request) -> Response:
+        """Create a draft distribution: one share per leader term, summing to the pool."""
+        _require_finance_role(request)
+        body = s.DistributionCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return idempotent(request, lambda: self._create(request, **body.validated_data))
+
+    def _create(self, request: Request, **fields) -> Response:
+        distribution = services.create_distribution(actor=request.user, **fields)
+        distribution = selectors.visible_distributions(request.user).get(pk=distribution.pk)
+        return Response(_detail(request, distribution), status=status.HTTP_201_CREATED)
+
+
+class DistributionDetail(APIView):
+    """A distribution with its first page of shares."""
+
+    @extend_schema(responses={200: s.DistributionDetailSerializer, 404: NOT_FOUND},
+                   examples=[OpenApiExample("a draft", response_only=True,
+                                            value={"id": 1, "status": "draft",
+                                                   "shares": [SHARE_EXAMPLE]})])
+    def get(self, request: Request, pk: int) -> Response:
+        """One distribution, its status, pool and first page of shares."""
+        return Response(_detail(request, visible_distribution(request, pk)))
+
+
+class DistributionShares(generics.ListAPIView):
+    """Every share of a distribution, in term order."""
+
+    serializer_class = s.ShareSerializer
+
+    @extend_schema(responses={200: s.ShareSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """The shares, paginated, each with its score breakdown."""
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.distribution_shares(visible_distribution(self.request,
+                                                                  self.kwargs["pk"]))
+
+
+class DistributionPayments(generics.ListAPIView):
+    """One payment per payee (their shares netted), with the bank details copied at
+    approval."""
+
+    serializer_class = s.YearEndPaymentSerializer
+
+    @extend_schema(responses={200: s.YearEndPaymentSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """The payments the bank file lists."""
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.distribution_payments(visible_distribution(self.request,
+                                                                    self.kwargs["pk"]))
+
+
+class DistributionEvents(generics.ListAPIView):
+    """The distribution's history."""
+
+    serializer_class = s.DistributionEventSerializer
+
+    @extend_schema(responses={200: s.DistributionEventSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """Every transition, appeal, decision and download."""
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.distribution_events(visible_distribution(self.request,
+                                                                  self.kwargs["pk"]))
+
+
+class DistributionAction(APIView):
+    """publish / submit / approve / mark-paid / cancel."""
+
+    action: str = ""
+    SERVICES = {
+        "publish": lambda d, actor, data: services.publish_distribution(
+            d, actor=actor, publish_days=data["publish_days"]),
+        "submit": lambda d, actor, data: services.submit_distribution(d, actor=actor),
+        "approve": lambda d, actor, data: services.approve_distribution(d, actor=actor),
+        "mark-paid": lambda d, actor, data: services.mark_distribution_paid(d, actor=actor),
+        "cancel": lambda d, actor, data: services.cancel_distribution(d, actor=actor,
+                                                                      reason=data["reason"]),
+    }
+
+    @extend_schema(
+        request=s.PublishSerializer,
+        responses={200: s.DistributionSerializer, 400: INVALID, 403: _error(
+            "not finance, or approval by the preparer or submitter", "permission_denied",
+            "maker_checker"), 404: NOT_FOUND, 409: _error(
+            "wrong status, notice not over, appeal open or payee without bank details",
+            "invalid_transition", "notice_not_over", "appeal_open", "bank_account_missing")},
+        examples=[OpenApiExample("publish for 7 days", request_only=True,
+                                 value={"publish_days": 7}), DISTRIBUTION_EXAMPLE])
+    def post(self, request: Request, pk: int) -> Response:
+        """Move the distribution on (`publish_days` for publish, `reason` for cancel)."""
+        distribution = visible_distribution(request, pk)
+        serializer = s.PublishSerializer if self.action == "publish" else s.ReasonSerializer
+        body = serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        self.SERVICES[self.action](distribution, request.user, body.validated_data)
+        distribution = selectors.visible_distributions(request.user).get(pk=pk)
+        return Response(s.DistributionSerializer(distribution).data)
+
+
+class DistributionAppeals(generics.ListAPIView):
+    """GET: the appeals (finance). POST: a leader in the distribution appeals it."""
+
+    serializer_class = s.AppealSerializer
+
+    @extend_schema(responses={200: s.AppealSerializer(many=True), 404: NOT_FOUND})
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """The distribution's appeals and their decisions."""
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        distribution = visible_distribution(self.request, self.kwargs["pk"])
+        return selectors.visible_appeals(self.request.user).filter(distribution=distribution)
+
+    @extend_schema(
+        request=s.AppealCreateSerializer,
+        responses={201: s.AppealSerializer, 400: INVALID,
+                   403: _error("not a leader in this distribution", "not_in_distribution"),
+                   404: NOT_FOUND,
+                   409: _error("not published, or the notice is over", "invalid_transition",
+                               "notice_over")},
+        examples=[OpenApiExample("an appeal", request_only=True,
+                                 value={"reason": "我的上报数量统计有误"}),
+                  OpenApiExample("filed", response_only=True, status_codes=["201"],
+                                 value={"id": 1, "reason": "我的上报数量统计有误",
+                                        "status": "open"})])
+    def post(self, request: Request, pk: int) -> Response:
+        """Appeal one's share during the public notice."""
+        distribution = get_object_or_404(Distribution.objects.all(), pk=pk)
+        body = s.AppealCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return idempotent(request, lambda: Response(
+            s.AppealSerializer(services.file_appeal(distribution, leader=request.user,
+                                                    reason=body.validated_data["reason"])).data,
+            status=status.HTTP_201_CREATED))
+
+
+class AppealDecision(APIView):
+    """uphold / dismiss an appeal, with a note."""
+
+    action: str = ""
+
+    @extend_schema(
+        request=s.DecisionSerializer,
+        responses={200: s.AppealSerializer, 400: INVALID,
+                   403: _error("the preparer, or not finance", "maker_checker",
+                               "permission_denied"),
+                   404: NOT_FOUND, 409: WRONG_STATE},
+        examples=[OpenApiExample("a decision", request_only=True,
+                                 value={"note": "已核实，数据无误"}),
+                  OpenApiExample("dismissed", response_only=True,
+                                 value={"id": 1, "status": "dismissed",
+                                        "decision_note": "已核实，数据无误"})])
+    def post(self, request: Request, pk: int) -> Response:
+        """Decide an open appeal; upholding it cancels the distribution."""
+        appeal = get_object_or_404(selectors.visible_appeals(request.user), pk=pk)
+        body = s.DecisionSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        appeal = services.decide_appeal(appeal, actor=request.user,
+                                        uphold=self.action == "uphold",
+                                        note=body.validated_data["note"])
+        return Response(s.AppealSerializer(appeal).data)
+
+
+class DistributionFile(APIView):
+    """A distribution's file: the bank file (approved or paid, `?template=`) or the 公示
+    list (published or later); the same bytes on every download."""
+
+    fmt: str = ""
+    notice: bool = False
+
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        distribution = visible_distribution(request, pk)
+        template = None
+        if not self.notice:
+            template = TEMPLATES[validated_query(request, s.ExportQuerySerializer)["template"]]
+        export = services.export_distribution(distribution, template=template, fmt=self.fmt,
+                                              actor=request.user)
+        content_type = XLSXRenderer.media_type
+        if self.fmt == DistributionExport.Format.CSV:
+            encoding = "utf-8" if template is None else template.formats["csv"]
+            content_type = f"text/csv; charset={encoding.removesuffix('-sig')}"
+        response = HttpResponse(bytes(export.content), content_type=content_type)
+        name = distribution.number + ("-notice" if self.notice else (
+            "" if template.code == "standard" else f"-{template.code}"))
+        response["Content-Disposition"] = f'attachment; filename="{name}.{self.fmt}"'
+        response["X-Content-SHA256"] = export.sha256
+        return response
+
+
+FILE_ERRORS = {400: _error("a template without this format", "template_format"),
+               404: NOT_FOUND,
+               409: _error("not approved (bank file) or not published (notice)",
+                           "run_not_approved", "not_published", "not_encodable")}
+
+
+def _file_view(fmt: str, notice: bool) -> type[DistributionFile]:
+    renderer = CSVRenderer if fmt == "csv" else XLSXRenderer
+    kind = "notice" if notice else "export"
+
+    class View(DistributionFile):
+        renderer_classes = [JSONRenderer, renderer]
+
+        @extend_schema(operation_id=f"payroll_year_end_{kind}_{fmt}",
+                       parameters=[] if notice else [s.ExportQuerySerializer],
+                       responses={(200, renderer.media_type): OpenApiTypes.BINARY,
+                                  **FILE_ERRORS})
+        def get(self, request: Request, pk: int) -> HttpResponse:
+            """Download the file (stored on the first download, then the same bytes)."""
+            return super().get(request, pk)
+
+    View.fmt, View.notice = fmt, notice
+    View.__name__ = f"Distribution{kind.title()}{fmt.upper()}"
+    return View
+
+
+DistributionExportCSV = _file_view("csv", notice=False)
+DistributionExportXLSX = _file_view("xlsx", notice=False)
+DistributionNoticeCSV = _file_view("csv", notice=True)
+DistributionNoticeXLSX = _file_view("xlsx", notice=True)
+
+
+class MyPayroll(APIView):
+    """A leader's own lines (approved and paid runs) and year-end shares (published on)."""
+
+    @extend_schema(parameters=[s.base.MyPayrollFilterSerializer],
+                   responses=s.MyPayrollSerializer)
+    def get(self, request: Request) -> Response:
+        """The requester's own stipend lines and year-end shares, of one year if given."""
+        query = validated_query(request, s.base.MyPayrollFilterSerializer)
+        lines = run_selectors.my_lines(request.user, **query)
+        shares = selectors.my_shares(request.user, **query)
+        return Response({"lines": s.base.MyLineSerializer(lines, many=True).data,
+                         "year_end_shares": s.MyShareSerializer(shares, many=True).data})
