@@ -189,6 +189,14 @@ class RunExportView(APIView):
     fmt: str = ""
     content_type = ""
 
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors are JSON with a JSON content type, as the schema says, even for a client
+        that asked for the file's type (`Accept: text/csv`, `?format=csv`)."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
     def get(self, request: Request, pk: int) -> HttpResponse:
         run = visible_run(request, pk)
         template = TEMPLATES[validated_query(request, s.ExportQuerySerializer)["template"]]
