@@ -43,6 +43,7 @@ def connection_kept_open():
         signal.connect(close_old_connections)
 
 
+@pytest.mark.fuzz
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
