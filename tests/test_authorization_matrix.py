@@ -220,5 +220,6 @@ def test_an_object_is_found_exactly_by_who_may_see_it(matrix_world, route, metho
             else:
                 ok = status == 404
             if not ok:
-                wrong.append(f"{method} {route} {user.username} {model.__name__}#{obj.pk}: {status}")
+                wrong.append(f"{method} {route} {user.username} "
+                             f"{model.__name__}#{obj.pk}: {status}")
     assert wrong == []

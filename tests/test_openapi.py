@@ -58,8 +58,8 @@ def has_examples(operation) -> bool:
     body = operation.get("requestBody")
     body_ok = body is None or any("examples" in media for media in body["content"].values())
     answers = [r for code, r in operation["responses"].items() if code.startswith("2")]
-    answer_ok = any("examples" in media for r in answers for media in r.get("content", {}).values()) \
-        or all("content" not in r for r in answers)
+    answer_ok = all("content" not in r for r in answers) or any(
+        "examples" in media for r in answers for media in r.get("content", {}).values())
     return body_ok and answer_ok
 
 

@@ -105,7 +105,9 @@ class AutoSchema(SpectacularAutoSchema):
         paragraph = " ".join(self._docstring().strip().split("\n\n", 1)[0].split())
         first = re.split(r"(?<=[.!?。])\s", paragraph, maxsplit=1)[0].rstrip(".")
         action = getattr(self.view, "action", None)
-        if first and isinstance(action, str) and action and not hasattr(self.view, "get_extra_action_url_map"):
+        per_action = isinstance(action, str) and action and not hasattr(
+            self.view, "get_extra_action_url_map")  # a viewset's `action` is not one
+        if first and per_action:
             return f"{action}: {first}"
         return first or None
 

@@ -349,7 +349,8 @@ class BankAccountChangeListCreate(generics.ListAPIView):
 
     @extend_schema(request=s.BankAccountChangeCreateSerializer,
                    responses={201: s.BankAccountChangeSerializer})
-    @errors({400: ["account_number_invalid", "bank_details_required", "not_a_leader"], 403: ["permission_denied"],
+    @errors({400: ["account_number_invalid", "bank_details_required", "not_a_leader"],
+             403: ["permission_denied"],
              409: ["change_pending"]})
     def post(self, request: Request) -> Response:
         """Ask for a leader's bank details to change; someone else approves (maker-checker)."""

@@ -77,7 +77,8 @@ def test_filters_by_grid_department_region_and_date(operator, reports):
         code=str(int(street.code) + 1000), name="另一街道", level=Region.Level.STREET,
         parent=street.parent)
     assert listed(operator, f"?region={other_street.code}") == set()
-    recent = listed(operator, "?created_at__gte=2026-11-19+00:00:00%2B08:00&created_at__lt=2026-11-27+00:00:00%2B08:00")
+    week = "created_at__gte=2026-11-19+00:00:00%2B08:00&created_at__lt=2026-11-27+00:00:00%2B08:00"
+    recent = listed(operator, f"?{week}")
     assert reports["elsewhere"].number not in recent and reports["overdue"].number in recent
 
 

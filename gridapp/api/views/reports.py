@@ -55,7 +55,7 @@ class ReportListCreate(generics.ListAPIView):
     @errors({400: ["outside_all_grids", "photo_invalid", "content_rejected"],
              403: ["not_a_member"]})
     def post(self, request: Request) -> Response:
-        """Report a problem at a point with its photos; the grid and level are found from the point."""
+        """Report a problem at a point with its photos; its grid is found from the point."""
         body = s.ReportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
