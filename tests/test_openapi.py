@@ -38,8 +38,7 @@ WITHOUT_EXAMPLES = {
     "POST /api/v1/reports/{id}/reject/", "POST /api/v1/reports/{id}/reopen/",
     "POST /api/v1/reports/{id}/resolve/", "POST /api/v1/reports/{id}/return/",
     "POST /api/v1/reports/{id}/start/", "POST /api/v1/reports/{id}/verify/",
-    "POST /api/v1/reports/{id}/rating/", "POST /api/v1/memberships/",
-    "POST /api/v1/auth/wechat/phone", "GET /api/v1/grids/locate/",
+    "POST /api/v1/reports/{id}/rating/", "POST /api/v1/auth/wechat/phone",
 }
 
 

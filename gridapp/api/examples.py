@@ -57,3 +57,19 @@ UPLOAD_PHOTO = [
 ME = [OpenApiExample("a grid leader", response_only=True, value={
     **USER, "roles": [{"role": "leader", "grid": 3, "grid_code": "HHL-01"}],
     "memberships": [{"id": 5, "grid": 3, "status": "approved", "member_type": "leader"}]})]
+
+GRID = {"id": 3, "code": "HHL-01", "name": "黄海路一网格", "community": 7,
+        "community_name": "黄海路社区", "leader": USER, "member_count": 6,
+        "boundary": {"type": "Polygon", "coordinates": [[
+            [109.1100, 21.4800], [109.1120, 21.4800], [109.1120, 21.4820],
+            [109.1100, 21.4820], [109.1100, 21.4800]]]}}
+LOCATE = [OpenApiExample("the grid at a point", response_only=True, value=GRID)]
+JOIN = [
+    OpenApiExample("an invite code from the grid's leader", request_only=True,
+                   value={"invite_code": "ABCDEFGHJK", "member_type": "volunteer"}),
+    OpenApiExample("asked, waiting for the leader", response_only=True, status_codes=["201"],
+                   value={"id": 21, "grid": 3, "user": {**USER, "id": 30,
+                                                        "display_name": "李居民"},
+                          "member_type": "volunteer", "status": "pending",
+                          "created_at": "2026-11-26T10:30:00+08:00", "decided_at": None}),
+]

@@ -12,6 +12,7 @@ from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
 from config.api.openapi import errors
 from config.api.queries import validated_query
+from gridapp.api import examples
 from gridapp.api.serializers import fields
 from gridapp.api.serializers import grids as s
 from gridapp.errors import NoGridHere
@@ -74,7 +75,8 @@ class GridLocate(APIView):
     """The grid containing a point. Open to every signed-in user: a newcomer needs it to
     find the grid they live in."""
 
-    @extend_schema(parameters=[fields.PointQuerySerializer], responses=s.GridSerializer)
+    @extend_schema(parameters=[fields.PointQuerySerializer], responses=s.GridSerializer,
+                   examples=examples.LOCATE)
     def get(self, request: Request) -> Response:
         point = validated_query(request, fields.PointQuerySerializer)
         grid = selectors.locate_grid(point["lat"], point["lng"])
@@ -129,7 +131,8 @@ class MembershipCreate(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "invite"
 
-    @extend_schema(request=s.JoinSerializer, responses={201: s.MembershipSerializer})
+    @extend_schema(request=s.JoinSerializer, responses={201: s.MembershipSerializer},
+                   examples=examples.JOIN)
     def post(self, request: Request) -> Response:
         body = s.JoinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
