@@ -40,7 +40,7 @@ SHIFT ?= +400d
 ORDER ?= --random-order-bucket=global
 test-shifted: install
 	@command -v faketime >/dev/null || { echo "needs faketime: apt-get install faketime"; exit 1; }
-	faketime -f $(SHIFT) $(BIN)/python -m pytest -m "not e2e and not real_clock and not browser" --timeout 300 $(ORDER)
+	faketime -f $(SHIFT) $(BIN)/python -m pytest -m "not e2e and not real_clock and not browser and not fuzz" --timeout 300 $(ORDER)
 
 # The production shape for real: gunicorn, Celery worker and beat, PostgreSQL, Redis,
 # S3 and the WeChat stub (needs `eval "$$(scripts/services.sh start)"` first).

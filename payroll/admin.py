@@ -199,6 +199,8 @@ class RunExportAdmin(ReadOnlyAdmin):
     list_display = ["run", "format", "sha256", "size", "created_by", "created_at"]
     exclude = ["content"]
     list_select_related = ["run", "created_by"]
+    search_fields = ["run__number", "sha256", "created_by__display_name",
+                     "created_by__username"]
 
 
 @admin.register(BankAccount)

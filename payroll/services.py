@@ -9,6 +9,7 @@ adjustment, suspension or bank account change itself), all in one transaction.
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.conf import settings
@@ -420,11 +421,19 @@ def _terms_in(leader: User, period: dt.date) -> QuerySet[LeaderTerm]:
         Q(end_date__isnull=True) | Q(end_date__gte=period)).select_related("grid__community")
 
 
-def _grid_led(leader: User, period: dt.date, grid: Grid | None) -> Grid:
-    grids = {t.grid_id: t.grid for t in _terms_in(leader, period)}
+def _financed_terms(actor: User, terms: Iterable[LeaderTerm]) -> list[LeaderTerm]:
+    """The terms in regions the actor finances. Finance staff learn nothing about grids
+    elsewhere: a leader of another region and a user who never led both leave none, and
+    both answer 400 `not_a_leader` (issue 11)."""
+    roles = roles_of(actor)
+    return [t for t in terms if roles.is_admin or roles.finances(t.grid.community.code)]
+
+
+def _grid_led(leader: User, period: dt.date, grid: Grid | None, actor: User) -> Grid:
+    grids = {t.grid_id: t.grid for t in _financed_terms(actor, _terms_in(leader, period))}
     if grid is not None:
         if grid.pk not in grids:
-            raise NotALeader(_("This user did not lead that grid in that period."))
+            raise NotALeader()
         return grids[grid.pk]
     if not grids:
         raise NotALeader()
@@ -438,7 +447,7 @@ def create_adjustment(*, leader: User, period: dt.date, amount: Decimal, reason:
                       actor: User, grid: Grid | None = None) -> Adjustment:
     """A signed correction for a month the leader served; the next run generated for a
     region containing the grid carries it."""
-    grid = _grid_led(leader, period, grid)
+    grid = _grid_led(leader, period, grid, actor)
     require_finance(actor, grid.community)
     check_period_begun(period)
     check_adjustment_amount(amount)
@@ -508,10 +517,8 @@ def _month_closed(leader: User, period: dt.date) -> bool:
 def suspend_leader(*, leader: User, period: dt.date, reason: str, actor: User) -> Suspension:
     """Withhold a leader's stipend for one month: their lines show the base and pay 0.00
     from the next (re)generation of that month's draft."""
-    terms = list(_terms_in(leader, period))
-    if not terms:
+    if not _financed_terms(actor, _terms_in(leader, period)):
         raise NotALeader()
-    _require_finance_over_leader(actor, terms)
     if not reason.strip():
         raise DomainError(_("A suspension needs a reason."), code="reason_required")
     if _month_closed(leader, period):
@@ -547,10 +554,9 @@ def lift_suspension(suspension: Suspension, *, actor: User, reason: str = "") ->
 
 def _require_finance_over_payee(actor: User, leader: User) -> None:
     """Finance staff over a region where the leader leads or once led a grid."""
-    terms = list(LeaderTerm.objects.filter(user=leader).select_related("grid__community"))
-    if not terms:
+    terms = LeaderTerm.objects.filter(user=leader).select_related("grid__community")
+    if not _financed_terms(actor, terms):
         raise NotALeader(_("Only grid leaders are paid a stipend."))
-    _require_finance_over_leader(actor, terms)
 
 
 def validate_bank_details(*, account_name: str, bank_name: str,

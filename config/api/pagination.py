@@ -23,7 +23,8 @@ class Pagination(LimitOffsetPagination):
             "required": ["results", "next"],
             "properties": {
                 "results": schema,
-                "next": {"type": "string", "nullable": True, "format": "uri"},
-                "count": {"type": "integer"},
+                "next": {"type": "string", "nullable": True, "format": "uri",
+                         "example": "https://example.org/api/v1/reports/?limit=20&offset=20"},
+                "count": {"type": "integer", "example": 57},
             },
         }

@@ -172,6 +172,9 @@ class GridEventAdmin(ReadOnlyAdmin):
 @admin.register(Invite)
 class InviteAdmin(admin.ModelAdmin):
     list_display = ["grid", "created_by", "created_at", "expires_at", "used_at"]
+    list_select_related = ["grid", "created_by"]
+    search_fields = ["grid__code", "grid__name", "created_by__display_name",
+                     "created_by__username"]
     readonly_fields = ["code", "created_by", "expires_at", "used_at"]
 
     def has_add_permission(self, request) -> bool:

@@ -23,6 +23,8 @@ class NotificationAdmin(admin.ModelAdmin):
                     "created_at", "finished_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["recipient", "report"]
+    search_fields = ["report__number", "recipient__display_name", "recipient__username",
+                     "errcode"]
     raw_id_fields = ["recipient", "report", "event"]
     readonly_fields = [f.name for f in Notification._meta.fields]
 

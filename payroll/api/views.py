@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
+from config.api.openapi import errors
 from config.api.queries import validated_query
 
 from .. import selectors, services
@@ -36,6 +37,26 @@ def visible_run(request: Request, pk: int) -> Run:
     return get_object_or_404(selectors.visible_runs(request.user), pk=pk)
 
 
+RUN_CREATE_EXAMPLES = [
+    OpenApiExample("a month of one district", request_only=True,
+                   value={"period": "2026-10", "region": "330102000000"}),
+    OpenApiExample("the draft", response_only=True, status_codes=["201"], value={
+        "id": 9, "number": "PR202610-330102-01", "period": "2026-10", "region": 2,
+        "region_code": "330102000000", "region_name": "上城区", "status": "draft",
+        "total": "3600.00", "total_base": "3700.00", "total_withheld": "100.00",
+        "total_adjustments": "0.00", "total_carried": "0.00", "line_count": 12,
+        "payment_count": 12, "prepared_by": 4, "prepared_by_name": "财务张三",
+        "prepared_at": "2026-11-02T09:00:00+08:00", "submitted_by": None,
+        "submitted_at": None, "approved_by": None, "approved_by_name": None,
+        "approved_at": None, "paid_by": None, "paid_at": None,
+        "created_at": "2026-11-02T09:00:00+08:00",
+        "lines": [{"leader": 12, "grid": 3, "kind": "stipend", "days_served": 31,
+                   "base": "300.00", "withheld": "0.00", "adjustments": "0.00",
+                   "net": "300.00", "suspended": False, "note": ""}],
+        "lines_next": None}),
+]
+
+
 class RunListCreate(generics.ListAPIView):
     """GET: runs of the regions under the requester's finance roles. POST: a new draft."""
 
@@ -43,14 +64,19 @@ class RunListCreate(generics.ListAPIView):
 
     @extend_schema(parameters=[s.RunFilterSerializer])
     def get(self, request: Request, *args, **kwargs) -> Response:
+        """Payroll runs of the regions under the requester's finance roles."""
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Run]:
         return selectors.runs_for(self.request.user,
                                   **validated_query(self.request, s.RunFilterSerializer))
 
-    @extend_schema(request=s.RunCreateSerializer, responses={201: s.RunCreatedSerializer})
+    @extend_schema(request=s.RunCreateSerializer, responses={201: s.RunCreatedSerializer},
+                   examples=RUN_CREATE_EXAMPLES)
+    @errors({400: ["period_in_future", "no_policy", "run_too_large"], 403: ["permission_denied"],
+             409: ["run_exists", "run_overlaps"]})
     def post(self, request: Request) -> Response:
+        """Create a draft run for a month and region, with its lines, payments and totals."""
         _require_finance_role(request)
         body = s.RunCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -70,6 +96,8 @@ class RunListCreate(generics.ListAPIView):
 
 
 class RunDetail(generics.RetrieveAPIView):
+    """One run: status, totals, counts, who prepared and approved it."""
+
     serializer_class = s.RunSerializer
 
     def get_queryset(self) -> QuerySet[Run]:
@@ -77,6 +105,8 @@ class RunDetail(generics.RetrieveAPIView):
 
 
 class RunLines(generics.ListAPIView):
+    """The run's lines: one per leader and grid, with days served, withholdings and net."""
+
     serializer_class = s.LineSerializer
 
     def get_queryset(self):
@@ -102,8 +132,13 @@ class RunEvents(generics.ListAPIView):
         return selectors.run_events(visible_run(self.request, self.kwargs["pk"]))
 
 
+@errors({400: ["reason_required"], 403: ["maker_checker", "permission_denied"],
+         409: ["invalid_transition", "bank_account_missing"]})
 class RunAction(APIView):
-    """submit / approve / reject / mark-paid / cancel / regenerate."""
+    """A step of a run's maker-checker lifecycle.
+
+    submit / approve / reject / mark-paid / cancel / regenerate; `reject` and `cancel`
+    take `{"reason"}`."""
 
     action: str = ""
     SERVICES = {
@@ -145,6 +180,7 @@ class XLSXRenderer(FileRenderer):
     format = "xlsx"
 
 
+@errors({400: ["template_format"], 409: ["run_not_approved", "not_encodable"]})
 class RunExportView(APIView):
     """The bank file of an approved run in a template (`?template=`, `standard` by
     default; docs/payroll.md shows each): built on the first download, then the same bytes
@@ -152,6 +188,14 @@ class RunExportView(APIView):
 
     fmt: str = ""
     content_type = ""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Errors are JSON with a JSON content type, as the schema says, even for a client
+        that asked for the file's type (`Accept: text/csv`, `?format=csv`)."""
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
     def get(self, request: Request, pk: int) -> HttpResponse:
         run = visible_run(request, pk)
@@ -192,6 +236,7 @@ class AdjustmentListCreate(generics.ListAPIView):
 
     @extend_schema(parameters=[s.AdjustmentFilterSerializer])
     def get(self, request: Request, *args, **kwargs) -> Response:
+        """Adjustments to leaders' stipends under the requester's regions."""
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -199,7 +244,10 @@ class AdjustmentListCreate(generics.ListAPIView):
             self.request.user, **validated_query(self.request, s.AdjustmentFilterSerializer))
 
     @extend_schema(request=s.AdjustmentCreateSerializer, responses={201: s.AdjustmentSerializer})
+    @errors({400: ["amount_over_limit", "amount_zero", "amount_invalid", "not_a_leader",
+                   "grid_required"], 403: ["permission_denied"]})
     def post(self, request: Request) -> Response:
+        """Add a bonus or deduction to a leader's stipend for a month."""
         _require_finance_role(request)
         body = s.AdjustmentCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -212,12 +260,15 @@ class AdjustmentListCreate(generics.ListAPIView):
 
 
 class AdjustmentDetail(generics.RetrieveAPIView):
+    """One adjustment and its status (pending, in_run, approved, withdrawn)."""
+
     serializer_class = s.AdjustmentSerializer
 
     def get_queryset(self):
         return selectors.visible_adjustments(self.request.user)
 
 
+@errors({409: ["invalid_transition", "adjustment_applied"]})
 class AdjustmentWithdraw(APIView):
     """Withdraw an adjustment not yet applied (pending or in a draft); it stays, marked
     withdrawn, with who did it and why."""
@@ -238,8 +289,14 @@ class SuspensionListCreate(generics.ListAPIView):
     def get_queryset(self):
         return selectors.visible_suspensions(self.request.user).order_by("-period", "id")
 
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """Stipend suspensions of leaders under the requester's regions."""
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(request=s.SuspensionCreateSerializer, responses={201: s.SuspensionSerializer})
+    @errors({403: ["permission_denied"], 409: ["month_closed", "already_suspended"]})
     def post(self, request: Request) -> Response:
+        """Suspend a leader's stipend for a month."""
         _require_finance_role(request)
         body = s.SuspensionCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -250,7 +307,9 @@ class SuspensionListCreate(generics.ListAPIView):
 
 
 class SuspensionDetail(generics.RetrieveDestroyAPIView):
-    """DELETE lifts the suspension (as POST …/lift/ does, without a reason): the record
+    """One suspension; DELETE lifts it.
+
+    DELETE lifts the suspension (as POST …/lift/ does, without a reason): the record
     stays, with who lifted it and when."""
 
     serializer_class = s.SuspensionSerializer
@@ -263,6 +322,8 @@ class SuspensionDetail(generics.RetrieveDestroyAPIView):
 
 
 class SuspensionLift(APIView):
+    """Lift a suspension with a reason; the record stays, with who lifted it and when."""
+
     @extend_schema(request=s.ReasonSerializer, responses=s.SuspensionSerializer)
     def post(self, request: Request, pk: int) -> Response:
         suspension = get_object_or_404(selectors.visible_suspensions(request.user), pk=pk)
@@ -282,9 +343,17 @@ class BankAccountChangeListCreate(generics.ListAPIView):
     def get_queryset(self):
         return selectors.visible_bank_account_changes(self.request.user)
 
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        """The bank account history of leaders under the requester's regions."""
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(request=s.BankAccountChangeCreateSerializer,
                    responses={201: s.BankAccountChangeSerializer})
+    @errors({400: ["account_number_invalid", "bank_details_required", "not_a_leader"],
+             403: ["permission_denied"],
+             409: ["change_pending"]})
     def post(self, request: Request) -> Response:
+        """Ask for a leader's bank details to change; someone else approves (maker-checker)."""
         _require_finance_role(request)
         body = s.BankAccountChangeCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -295,14 +364,20 @@ class BankAccountChangeListCreate(generics.ListAPIView):
 
 
 class BankAccountChangeDetail(generics.RetrieveAPIView):
+    """One bank account change request and its decision."""
+
     serializer_class = s.BankAccountChangeSerializer
 
     def get_queryset(self):
         return selectors.visible_bank_account_changes(self.request.user)
 
 
+@errors({400: ["reason_required"], 403: ["maker_checker", "permission_denied"],
+         409: ["invalid_transition"]})
 class BankAccountChangeDecision(APIView):
-    """approve / reject (`note`: why; required to reject)."""
+    """Decide on a bank account change requested by someone else.
+
+    approve / reject (`note`: why; required to reject)."""
 
     action: str = ""
     SERVICES = {"approve": services.approve_bank_account_change,

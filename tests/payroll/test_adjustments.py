@@ -97,7 +97,8 @@ def test_the_service_refuses_an_amount_finer_than_a_fen(user, in_english):
 
 def test_only_finance_staff_over_the_grid_adjust(api, user, finance_hpl):
     body = {"leader": user("leader1").pk, "period": "2026-11", "amount": "1.00", "reason": "r"}
-    assert post(api("finance-hpl"), **body).status_code == 403
+    # finance of another region: as if leader1 led nothing (who leads there is not theirs)
+    assert post(api("finance-hpl"), **body).json()["code"] == "not_a_leader"
     assert post(api("leader1"), **body).status_code == 403
 
 
@@ -116,3 +117,37 @@ def test_retrying_an_adjustment_with_its_idempotency_key_creates_one(api, user):
     again = client.post(ADJUSTMENTS, body, format="json", HTTP_IDEMPOTENCY_KEY="adj-1")
     assert first.json()["id"] == again.json()["id"]
     assert len(client.get(ADJUSTMENTS).json()["results"]) == 1
+
+
+@pytest.fixture
+def leader_in_another_city(world):
+    """A grid leader of a second city, where the demo's finance staff have no role."""
+    from gridapp.demo import demo_user
+    from gridapp.models import Grid, LeaderTerm, Region
+
+    city = Region.objects.create(code="450600000000", name="防城港市", level="city")
+    community = Region.objects.create(code="450602001001", name="港口社区", level="community",
+                                      parent=city)
+    source = Grid.objects.get(code="HHL-01")
+    grid = Grid.objects.create(code="FCG-01", name="港口一网格", community=community,
+                               boundary=source.boundary)
+    leader = demo_user("leader-fcg")
+    LeaderTerm.objects.create(user=leader, grid=grid, start_date=dt.date(2026, 1, 1))
+    return leader
+
+
+@pytest.mark.parametrize("path,body", [
+    ("/api/v1/payroll/adjustments/", {"period": "2026-11", "amount": "1.00", "reason": "r"}),
+    ("/api/v1/payroll/suspensions/", {"period": "2026-11", "reason": "r"}),
+    ("/api/v1/payroll/bank-account-changes/", {"account_name": "某人", "bank_name": "某银行",
+                                               "account_number": "6222020200112233", "reason": "r"}),
+])
+def test_finance_staff_get_one_answer_for_a_non_leader_and_a_leader_elsewhere(
+        api, user, leader_in_another_city, path, body):
+    """Issue 11: 400 for a non-leader and 403 for a leader elsewhere told finance staff who
+    leads grids in other regions. Both are 400 not_a_leader with the same message now."""
+    client = api("finance1")
+    elsewhere = client.post(path, {**body, "leader": leader_in_another_city.pk}, format="json")
+    nobody = client.post(path, {**body, "leader": user("resident1").pk}, format="json")
+    assert (elsewhere.status_code, elsewhere.json()) == (nobody.status_code, nobody.json())
+    assert elsewhere.status_code == 400 and elsewhere.json()["code"] == "not_a_leader"

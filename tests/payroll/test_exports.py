@@ -224,3 +224,12 @@ def test_each_shipped_template_makes_exactly_its_golden_file(api, make_run, user
     run = approve(make_run(), user)
     content = download(api, run, fmt, username="finance1", template=code).content
     assert content == (GOLDEN / f"{code}.{fmt}").read_bytes()
+
+
+@pytest.mark.parametrize("path", ["export.csv?format=csv", "export.xlsx?format=xlsx"])
+def test_an_error_of_a_bank_file_is_json_even_when_the_file_type_was_asked_for(api, path):
+    """Found by schema fuzzing: the error body came labelled text/csv."""
+    response = api().get(f"/api/v1/payroll/runs/0/{path}")
+    assert response.status_code == 401
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "not_authenticated"

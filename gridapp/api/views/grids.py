@@ -13,8 +13,10 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
+from config.api.openapi import errors
 from config.api.queries import validated_query
 from config.api.replica import LagTolerantReads
+from gridapp.api import examples
 from gridapp.api.serializers import fields
 from gridapp.api.serializers import grids as s
 from gridapp.errors import NoGridHere
@@ -38,6 +40,8 @@ class RegionList(generics.ListAPIView):
 
 
 class DepartmentList(generics.ListAPIView):
+    """Departments that reports are dispatched to, with their region; `?region=` narrows."""
+
     serializer_class = s.DepartmentSerializer
 
     @extend_schema(parameters=[s.DepartmentFilterSerializer])
@@ -49,6 +53,8 @@ class DepartmentList(generics.ListAPIView):
 
 
 class GridList(LagTolerantReads, generics.ListAPIView):
+    """Grids visible to the user; `?mine=1` only their own, `?region=` under a region."""
+
     serializer_class = s.GridSerializer
 
     @extend_schema(parameters=[s.GridFilterSerializer])
@@ -61,17 +67,21 @@ class GridList(LagTolerantReads, generics.ListAPIView):
 
 
 class GridDetail(generics.RetrieveAPIView):
+    """One grid with its leader, member count and boundary (GeoJSON Polygon)."""
+
     serializer_class = s.GridSerializer
 
     def get_queryset(self) -> QuerySet[Grid]:
         return selectors.with_details(selectors.visible_grids(self.request.user))
 
 
+@errors({404: ["outside_all_grids"]})
 class GridLocate(APIView):
     """The grid containing a point. Open to every signed-in user: a newcomer needs it to
     find the grid they live in."""
 
-    @extend_schema(parameters=[fields.PointQuerySerializer], responses=s.GridSerializer)
+    @extend_schema(parameters=[fields.PointQuerySerializer], responses=s.GridSerializer,
+                   examples=examples.LOCATE)
     def get(self, request: Request) -> Response:
         point = validated_query(request, fields.PointQuerySerializer)
         grid = selectors.locate_grid(point["lat"], point["lng"])
@@ -86,7 +96,10 @@ def visible_grid(request: Request, pk: int) -> Grid:
                              pk=pk)
 
 
+@errors({403: ["permission_denied"]})
 class InviteCreate(APIView):
+    """The grid's leader makes an invite code for a new member (valid for a few days)."""
+
     @extend_schema(request=None, responses={201: s.InviteSerializer})
     def post(self, request: Request, pk: int) -> Response:
         grid = visible_grid(request, pk)
@@ -95,6 +108,7 @@ class InviteCreate(APIView):
             status=status.HTTP_201_CREATED))
 
 
+@errors({403: ["permission_denied"]})
 class GridMembers(generics.ListAPIView):
     """Members of a grid: for its leader, the dispatchers above it and administrators.
     `?status=pending` is the leader's inbox of requests to decide."""
@@ -115,11 +129,15 @@ class GridMembers(generics.ListAPIView):
                                                               s.MembershipFilterSerializer))
 
 
+@errors({400: ["invite_invalid"], 409: ["already_member"]})
 class MembershipCreate(APIView):
+    """Ask to join a grid with an invite code; the grid's leader decides."""
+
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "invite"
 
-    @extend_schema(request=s.JoinSerializer, responses={201: s.MembershipSerializer})
+    @extend_schema(request=s.JoinSerializer, responses={201: s.MembershipSerializer},
+                   examples=examples.JOIN)
     def post(self, request: Request) -> Response:
         body = s.JoinSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -128,7 +146,10 @@ class MembershipCreate(APIView):
             status=status.HTTP_201_CREATED))
 
 
+@errors({403: ["permission_denied"], 409: ["invalid_transition"]})
 class MembershipDecision(APIView):
+    """The grid's leader decides on a membership; a removal keeps the row with who decided."""
+
     action: str = ""
 
     @extend_schema(request=None, responses=s.MembershipSerializer)

@@ -10,12 +10,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
+from config.api.openapi import errors
 from config.api.throttling import CreateThrottle
 from gridapp import images
+from gridapp.api import examples
 from gridapp.api.serializers import reports as s
 from gridapp.services import photos
 
 
+@errors({400: ["image_invalid", "content_rejected"], 403: ["not_a_member"],
+         413: ["file_too_large"]})
 class PhotoUpload(APIView):
     """One image per request in the multipart field `file`, as `wx.uploadFile` sends it."""
 
@@ -24,7 +28,7 @@ class PhotoUpload(APIView):
     throttle_scope = "upload"
 
     @extend_schema(request={"multipart/form-data": s.PhotoUploadSerializer},
-                   responses={201: s.PhotoSerializer})
+                   responses={201: s.PhotoSerializer}, examples=examples.UPLOAD_PHOTO)
     def post(self, request: Request) -> Response:
         now = timezone.now()
         photos.check_may_upload(request.user, now=now)  # before a byte of the body is read

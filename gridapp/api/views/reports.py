@@ -9,8 +9,10 @@ from rest_framework.response import Response
 
 from accounts.idempotency import HEADER, idempotent
 from accounts.models import IdempotencyRecord
+from config.api.openapi import errors
 from config.api.replica import LagTolerantReads
 from config.api.throttling import CreateThrottle
+from gridapp.api import examples
 from gridapp.api.serializers import reports as s
 from gridapp.models import Category, Report
 from gridapp.selectors import reports as report_selectors
@@ -44,12 +46,17 @@ class ReportListCreate(LagTolerantReads, generics.ListAPIView):
         return {**super().get_serializer_context(),
                 "show_flags": report_selectors.sees_flags(self.request.user)}
 
-    @extend_schema(parameters=[s.ReportFilterSerializer])
+    @extend_schema(parameters=[s.ReportFilterSerializer], examples=examples.REPORT_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
+        """Reports visible to the user, newest first, filtered by the query."""
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportCreatedSerializer})
+    @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportCreatedSerializer},
+                   examples=examples.CREATE_REPORT)
+    @errors({400: ["outside_all_grids", "photo_invalid", "content_rejected"],
+             403: ["not_a_member"]})
     def post(self, request: Request) -> Response:
+        """Report a problem at a point with its photos; its grid is found from the point."""
         body = s.ReportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -81,10 +88,16 @@ def _screen(request: Request, text: str) -> str:
 
 
 class ReportDetail(generics.RetrieveAPIView):
+    """One report with its photos, timeline, due time and departments."""
+
     serializer_class = s.ReportDetailSerializer
 
     def get_queryset(self) -> QuerySet[Report]:
         return report_selectors.with_details(report_selectors.visible_reports(self.request.user))
+
+    @extend_schema(examples=examples.REPORT_READ)
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
 
     def get_serializer_context(self) -> dict:
         return {**super().get_serializer_context(),

@@ -10,7 +10,9 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
+from config.api.openapi import errors
 from gridapp import lifecycle
+from gridapp.api import examples
 from gridapp.api.serializers import reports as s
 from gridapp.api.serializers import workflow as ws
 from gridapp.models import Report, ReportEvent
@@ -25,6 +27,7 @@ def actionable_report(request: Request, pk: int) -> Report:
     return get_object_or_404(reports, pk=pk)
 
 
+@errors({403: ["permission_denied"], 409: ["invalid_transition"]})
 class ReportAction(APIView):
     """One transition of the lifecycle of docs/api.md → 200 the report. 404 when the user
     can't see the report, 403 when it isn't theirs to do (checked before the body, so
@@ -64,12 +67,16 @@ ACTION_BODIES: dict[str, type[serializers.Serializer]] = {
 }
 
 
+ACTION_EXAMPLES = {"dispatch": examples.DISPATCH}
+
+
 def action_view(action: str) -> type[ReportAction]:
     """A view class per action, so that the schema documents each one's body."""
     body_class = ACTION_BODIES[action]
 
     @extend_schema(request=body_class, responses={200: s.ReportDetailSerializer},
-                   operation_id=f"reports_{action}", summary=f"{action} a report")
+                   operation_id=f"reports_{action}", summary=f"{action} a report",
+                   examples=ACTION_EXAMPLES.get(action, []))
     def post(self, request: Request, pk: int) -> Response:
         return ReportAction.post(self, request, pk)
 
@@ -78,6 +85,7 @@ def action_view(action: str) -> type[ReportAction]:
                                         "post": post, "__doc__": ReportAction.__doc__})
 
 
+@errors({403: ["permission_denied"], 409: ["already_rated"]})
 class ReportRating(APIView):
     """评哨: the reporter rates a resolved or closed report once → 201 the rating."""
 

@@ -1,0 +1,75 @@
+"""Examples for the schema (/api/docs/): the demo world of docs/demo.md as a client sees it.
+One request and one answer per operation; values are the shapes the serializers produce."""
+
+from drf_spectacular.utils import OpenApiExample
+
+USER = {"id": 12, "display_name": "王网格长", "phone_masked": "138****0001"}
+PHOTO = {"id": 31, "url": "/media/photos/2026/11/26/5f1c.jpg",
+         "thumbnail_url": "/media/photos/2026/11/26/5f1c-thumb.jpg", "width": 1600,
+         "height": 1200, "taken_at": "2026-11-26T10:21:00+08:00",
+         "gps": {"lat": 30.2741, "lng": 120.1551}, "kind": "before",
+         "content_type": "image/jpeg",
+         "sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+         "created_at": "2026-11-26T10:22:03+08:00"}
+REPORT = {
+    "id": 41, "number": "BH20261126000123", "status": "submitted", "level": "community",
+    "category": 7, "category_code": "ENV-RUBBISH", "category_name": "环境卫生 / 垃圾堆放",
+    "description": "小区东门垃圾堆放三天未清运", "address": "湖滨路 12 号东门",
+    "lat": 30.2741, "lng": 120.1551, "grid": 3, "grid_code": "HHL-01", "reporter": USER,
+    "source": "app", "urgent": False, "department": None, "department_name": None,
+    "due_at": "2026-11-27T10:22:05+08:00", "duplicate_of": None,
+    "thumbnail_url": PHOTO["thumbnail_url"], "photo_count": 1,
+    "created_at": "2026-11-26T10:22:05+08:00", "updated_at": "2026-11-26T10:22:05+08:00",
+    "flags": None, "suggested_department": 2, "suggested_department_name": "湖滨街道城管科",
+    "sla_started_at": "2026-11-26T10:22:05+08:00", "traffic_light": "green",
+    "overdue": False, "supervised_at": None, "resolved_at": None, "rating": None,
+    "actions": [],
+}
+TIMELINE = [{"action": "submit", "actor": USER, "from_status": None,
+             "to_status": "submitted", "level": "community", "note": "",
+             "at": "2026-11-26T10:22:05+08:00"}]
+REPORT_DETAIL = {**REPORT, "photos": {"before": [PHOTO], "after": []}, "timeline": TIMELINE}
+DISPATCHED = {**REPORT_DETAIL, "status": "dispatched", "department": 2,
+              "department_name": "湖滨街道城管科", "actions": ["start", "return", "escalate"]}
+
+CREATE_REPORT = [
+    OpenApiExample("a report with one photo", request_only=True, value={
+        "category": "ENV-RUBBISH", "description": "小区东门垃圾堆放三天未清运",
+        "lat": 30.2741, "lng": 120.1551, "address": "湖滨路 12 号东门", "photo_ids": [31],
+        "urgent": False}),
+    OpenApiExample("created", response_only=True, status_codes=["201"],
+                   value={**REPORT_DETAIL, "possible_duplicates": [
+                       {"id": 38, "number": "BH20261125000117", "distance_m": 42.5}]}),
+]
+REPORT_LIST = [OpenApiExample("a page of reports", response_only=True, value=REPORT)]
+REPORT_READ = [OpenApiExample("a submitted report", response_only=True, value=REPORT_DETAIL)]
+DISPATCH = [
+    OpenApiExample("to the suggested department", request_only=True, value={}),
+    OpenApiExample("to a department by code", request_only=True,
+                   value={"department": "HBJD-CG", "note": "请尽快清运"}),
+    OpenApiExample("dispatched", response_only=True, value=DISPATCHED),
+]
+UPLOAD_PHOTO = [
+    OpenApiExample("a photo with its point", request_only=True, media_type="multipart/form-data",
+                   value={"file": "(binary JPEG)", "lat": 30.2741, "lng": 120.1551}),
+    OpenApiExample("stored", response_only=True, status_codes=["201"], value=PHOTO),
+]
+ME = [OpenApiExample("a grid leader", response_only=True, value={
+    **USER, "roles": [{"role": "leader", "grid": 3, "grid_code": "HHL-01"}],
+    "memberships": [{"id": 5, "grid": 3, "status": "approved", "member_type": "leader"}]})]
+
+GRID = {"id": 3, "code": "HHL-01", "name": "黄海路一网格", "community": 7,
+        "community_name": "黄海路社区", "leader": USER, "member_count": 6,
+        "boundary": {"type": "Polygon", "coordinates": [[
+            [109.1100, 21.4800], [109.1120, 21.4800], [109.1120, 21.4820],
+            [109.1100, 21.4820], [109.1100, 21.4800]]]}}
+LOCATE = [OpenApiExample("the grid at a point", response_only=True, value=GRID)]
+JOIN = [
+    OpenApiExample("an invite code from the grid's leader", request_only=True,
+                   value={"invite_code": "ABCDEFGHJK", "member_type": "volunteer"}),
+    OpenApiExample("asked, waiting for the leader", response_only=True, status_codes=["201"],
+                   value={"id": 21, "grid": 3, "user": {**USER, "id": 30,
+                                                        "display_name": "李居民"},
+                          "member_type": "volunteer", "status": "pending",
+                          "created_at": "2026-11-26T10:30:00+08:00", "decided_at": None}),
+]
