@@ -142,6 +142,11 @@ class Report(models.Model):
                                  verbose_name=_("category"))
     description = models.TextField(_("description"), max_length=10_000)
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # who called the 12345 hotline or wrote through Open311: shown to staff only, never
+    # published
+    caller_name = models.CharField(_("caller's name"), max_length=64, blank=True)
+    caller_phone = models.CharField(_("caller's phone"), max_length=32, blank=True)
+    caller_email = models.CharField(_("caller's e-mail"), max_length=254, blank=True)
     lat = models.FloatField(_("latitude (GCJ-02)"))
     lng = models.FloatField(_("longitude (GCJ-02)"))
     coord_type = models.CharField(_("datum the client sent"), max_length=8, default="gcj02")
@@ -155,6 +160,10 @@ class Report(models.Model):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="reports", verbose_name=_("department"))
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    # the receiving (受理) deadline, set at submission; and the overall deadline from
+    # submission, which escalation does not reset (docs/workflow.md)
+    accept_due_at = models.DateTimeField(_("accept due at"), null=True, blank=True)
+    deadline_at = models.DateTimeField(_("overall deadline"), null=True, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="duplicates", verbose_name=_("duplicate of"))
