@@ -24,6 +24,8 @@ from gridapp.demo import demo_user
 from gridapp.models import (Grid, GridMembership, LeaderTerm, Region, Report, StaffRole)
 from payroll import services as payroll
 from payroll.models import Adjustment, BankAccountChange, Run, Suspension
+from payroll.yearend import services as year_end
+from payroll.yearend.models import Appeal, Distribution
 
 from tests.gridapp.photos_support import make_reports
 
@@ -115,16 +117,34 @@ SCOPE = {  # the route's first segments → (model, who sees an object)
     "payroll/suspensions": (Suspension, lambda u, s: finance_sees_leader(u, s.leader)),
     "payroll/bank-account-changes": (BankAccountChange,
                                      lambda u, c: finance_sees_leader(u, c.leader)),
+    "payroll/year-end": (Distribution, lambda u, d: finance_sees(u, d.region.code)),
+    "payroll/year-end/appeals": (Appeal,
+                                 lambda u, a: finance_sees(u, a.distribution.region.code)),
+}
+# Routes whose rule is not their area's: a distribution's appeals are also read by the
+# leaders who have a share in it once it is published; and API.md has anyone not in a
+# distribution answered 403 when appealing it, so that POST sees every distribution.
+ROUTE_SCOPE = {
+    ("/api/v1/payroll/year-end/{pk}/appeals/", "GET"): (Distribution, lambda u, d: finance_sees(
+        u, d.region.code) or (d.status in Distribution.SHOWN and d.shares.filter(
+            leader=u).exists())),
+    ("/api/v1/payroll/year-end/{pk}/appeals/", "POST"): (Distribution, lambda u, d: True),
 }
 # GETs that may answer someone who sees the object with something else than 200: the
-# members list is for the grid's leader and the command centres above it (403); a bank
-# file exists only for an approved run (409).
+# members list is for the grid's leader and the command centres above it, its performance
+# for them and finance (403); a bank file exists only for an approved run or distribution,
+# a notice only for a published one (409).
 MAY_REFUSE = {"/api/v1/grids/{pk}/members/": {403},
+              "/api/v1/grids/{pk}/performance/": {403},
               "/api/v1/payroll/runs/{pk}/export.csv": {409},
-              "/api/v1/payroll/runs/{pk}/export.xlsx": {409}}
+              "/api/v1/payroll/runs/{pk}/export.xlsx": {409},
+              **{f"/api/v1/payroll/year-end/{{pk}}/{name}": {409} for name in (
+                  "export.csv", "export.xlsx", "notice.csv", "notice.xlsx")}}
 
 
-def scope_of(route: str):
+def scope_of(route: str, method: str = "GET"):
+    if (route, method) in ROUTE_SCOPE:
+        return ROUTE_SCOPE[route, method]
     for key in sorted(SCOPE, key=len, reverse=True):
         if route.startswith(f"/api/v1/{key}/"):
             return SCOPE[key]
@@ -168,6 +188,12 @@ def matrix_world(world):
     payroll.suspend_leader(leader=leader, period=NOV, reason="r", actor=admin)
     payroll.create_run(period=NOV, region=hhl, actor=finance1)
     GridMembership.objects.create(user=resident, grid=grid, member_type="resident")
+    published = year_end.create_distribution(year=2026, region=hhl, extra_pool=Decimal("100.00"),
+                                             actor=finance1)
+    year_end.publish_distribution(published, actor=finance1)
+    year_end.file_appeal(published, leader=User.objects.get(username="leader1"), reason="r")
+    year_end.create_distribution(year=2026, region=city, extra_pool=Decimal("10.00"),
+                                 actor=admin)
 
 
 def sample(model) -> list:
@@ -204,7 +230,7 @@ def test_every_object_route_has_a_scope_rule():
 
 @pytest.mark.parametrize("route,method", object_routes())
 def test_an_object_is_found_exactly_by_who_may_see_it(matrix_world, route, method):
-    model, sees = scope_of(route)
+    model, sees = scope_of(route, method)
     objects = sample(model)
     assert objects, f"no {model.__name__} to try {route} on"
     users = list(User.objects.filter(is_active=True).order_by("username"))

@@ -73,3 +73,10 @@ JOIN = [
                           "member_type": "volunteer", "status": "pending",
                           "created_at": "2026-11-26T10:30:00+08:00", "decided_at": None}),
 ]
+PERFORMANCE = [OpenApiExample("a year with one leader term", response_only=True, value={
+    "grid": 3, "year": 2026, "terms": [{
+        "term": 4, "leader": 12, "leader_name": "张网格长", "from": "2026-01-01",
+        "to": "2026-12-05", "days_served": 339,
+        "metrics": {"reports_filed": 42, "resolved_rate": "0.9048", "on_time_rate": "0.8571",
+                    "verified_in_window_rate": "0.9500", "rating_mean": "4.60",
+                    "reopen_rate": "0.0238", "members_recruited": 5}}]})]

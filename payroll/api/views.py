@@ -180,22 +180,26 @@ class XLSXRenderer(FileRenderer):
     format = "xlsx"
 
 
+class FileView(APIView):
+    """A view answering a file: its errors are JSON with a JSON content type, as the
+    schema says, even for a client that asked for the file's type (`Accept: text/csv`,
+    `?format=csv`)."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
+
+
 @errors({400: ["template_format"], 409: ["run_not_approved", "not_encodable"]})
-class RunExportView(APIView):
+class RunExportView(FileView):
     """The bank file of an approved run in a template (`?template=`, `standard` by
     default; docs/payroll.md shows each): built on the first download, then the same bytes
     (and the same `X-Content-SHA256`) on every download."""
 
     fmt: str = ""
     content_type = ""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        """Errors are JSON with a JSON content type, as the schema says, even for a client
-        that asked for the file's type (`Accept: text/csv`, `?format=csv`)."""
-        response = super().handle_exception(exc)
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return response
 
     def get(self, request: Request, pk: int) -> HttpResponse:
         run = visible_run(request, pk)

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import generics, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
+from config.api.openapi import errors
 from config.api.queries import validated_query
 
 from .. import selectors as run_selectors
@@ -22,25 +23,26 @@ from ..bank_templates import TEMPLATES
 from ..yearend import selectors, services
 from ..yearend.models import Distribution, DistributionExport
 from . import year_end_serializers as s
-from .views import CSVRenderer, XLSXRenderer, _require_finance_role
+from .views import CSVRenderer, FileView, XLSXRenderer, _require_finance_role
 
 
-def _error(description: str, *codes: str) -> OpenApiResponse:
-    return OpenApiResponse(s.ErrorSerializer, description=f"{description}: {', '.join(codes)}")
-
-
-NOT_FOUND = _error("not visible to the requester", "not_found")
-FORBIDDEN = _error("not finance staff of this region", "permission_denied")
-INVALID = _error("malformed input", "invalid")
-WRONG_STATE = _error("not allowed from this status", "invalid_transition")
 DISTRIBUTION_EXAMPLE = OpenApiExample("a published distribution", response_only=True, value={
     "id": 1, "number": "YE2026-450502001001-1", "year": 2026, "region": 4,
     "region_code": "450502001001", "region_name": "黄海路社区", "status": "published",
     "pool": "3600.00", "withheld_pool": "0.00", "extra_pool": "3600.00", "share_count": 10,
     "payment_count": 10, "publish_days": 7, "notice_ends_at": "2026-12-12T10:00:00+08:00"})
-SHARE_EXAMPLE = {"id": 7, "leader": 12, "leader_name": "leader1", "leader_term": 3,
+SHARE = {"id": 7, "leader": 12, "leader_name": "leader1", "leader_term": 3,
                  "grid": 5, "grid_code": "HHL-01", "days_served": 365, "score": "0.635000",
                  "score_breakdown": s.BREAKDOWN_EXAMPLE, "share": "412.35"}
+
+APPEAL = {"id": 1, "distribution": 1, "leader": 12, "leader_name": "leader1",
+          "reason": "我的上报数量统计有误", "status": "open",
+          "created_at": "2026-12-08T09:00:00+08:00", "decided_by": None, "decided_at": None,
+          "decision_note": ""}
+
+
+def _answers(title: str, value: dict) -> list[OpenApiExample]:
+    return [OpenApiExample(title, response_only=True, value=value)]
 
 
 def visible_distribution(request: Request, pk: int) -> Distribution:
@@ -64,7 +66,8 @@ class DistributionListCreate(generics.ListAPIView):
 
     serializer_class = s.DistributionSerializer
 
-    @extend_schema(parameters=[s.DistributionFilterSerializer])
+    @extend_schema(parameters=[s.DistributionFilterSerializer],
+                   examples=[DISTRIBUTION_EXAMPLE])
     def get(self, request: Request, *args, **kwargs) -> Response:
         """The year-end distributions the requester handles, newest year first."""
         return super().get(request, *args, **kwargs)
@@ -75,20 +78,16 @@ class DistributionListCreate(generics.ListAPIView):
 
     @extend_schema(
         request=s.DistributionCreateSerializer,
-        responses={201: s.DistributionDetailSerializer,
-                   400: _error("malformed input, a later year, or nobody to share with",
-                               "invalid", "period_in_future", "nothing_to_share",
-                               "run_too_large"),
-                   403: FORBIDDEN,
-                   409: _error("a live distribution for this year covers the region",
-                               "run_exists", "run_overlaps")},
+        responses={201: s.DistributionDetailSerializer},
         examples=[OpenApiExample("2026 for 黄海路社区", request_only=True,
                                  value={"year": 2026, "region": "450502001001",
                                         "extra_pool": "3600.00"}),
                   OpenApiExample("the new draft", response_only=True, status_codes=["201"],
                                  value={"id": 1, "year": 2026, "status": "draft",
-                                        "pool": "3600.00", "shares": [SHARE_EXAMPLE],
+                                        "pool": "3600.00", "shares": [SHARE],
                                         "shares_next": None})])
+    @errors({400: ["period_in_future", "nothing_to_share", "run_too_large"],
+             403: ["permission_denied"], 409: ["run_exists", "run_overlaps"]})
     def post(self, request: Request) -> Response:
         """Create a draft distribution: one share per leader term, summing to the pool."""
         _require_finance_role(request)
@@ -105,10 +104,10 @@ class DistributionListCreate(generics.ListAPIView):
 class DistributionDetail(APIView):
     """A distribution with its first page of shares."""
 
-    @extend_schema(responses={200: s.DistributionDetailSerializer, 404: NOT_FOUND},
+    @extend_schema(responses=s.DistributionDetailSerializer,
                    examples=[OpenApiExample("a draft", response_only=True,
                                             value={"id": 1, "status": "draft",
-                                                   "shares": [SHARE_EXAMPLE]})])
+                                                   "shares": [SHARE]})])
     def get(self, request: Request, pk: int) -> Response:
         """One distribution, its status, pool and first page of shares."""
         return Response(_detail(request, visible_distribution(request, pk)))
@@ -119,7 +118,8 @@ class DistributionShares(generics.ListAPIView):
 
     serializer_class = s.ShareSerializer
 
-    @extend_schema(responses={200: s.ShareSerializer(many=True), 404: NOT_FOUND})
+    @extend_schema(responses=s.ShareSerializer(many=True),
+                   examples=_answers("a leader's share and why", SHARE))
     def get(self, request: Request, *args, **kwargs) -> Response:
         """The shares, paginated, each with its score breakdown."""
         return super().get(request, *args, **kwargs)
@@ -135,7 +135,12 @@ class DistributionPayments(generics.ListAPIView):
 
     serializer_class = s.YearEndPaymentSerializer
 
-    @extend_schema(responses={200: s.YearEndPaymentSerializer(many=True), 404: NOT_FOUND})
+    @extend_schema(responses=s.YearEndPaymentSerializer(many=True), examples=_answers(
+        "one payee, shares netted", {
+            "id": 1, "position": 1, "leader": 12, "leader_name": "leader1", "grid": 5,
+            "grid_code": "HHL-01", "amount": "412.35", "line_count": 1, "days_served": 365,
+            "account_name": "张三", "bank_name": "中国工商银行北海分行",
+            "account_number": "6222********1234"}))
     def get(self, request: Request, *args, **kwargs) -> Response:
         """The payments the bank file lists."""
         return super().get(request, *args, **kwargs)
@@ -150,7 +155,11 @@ class DistributionEvents(generics.ListAPIView):
 
     serializer_class = s.DistributionEventSerializer
 
-    @extend_schema(responses={200: s.DistributionEventSerializer(many=True), 404: NOT_FOUND})
+    @extend_schema(responses=s.DistributionEventSerializer(many=True), examples=_answers(
+        "published", {"id": 2, "action": "publish", "from_status": "draft",
+                      "to_status": "published", "actor": 3, "actor_name": "finance1",
+                      "appeal": None, "at": "2026-12-05T10:00:00+08:00", "pool": "3600.00",
+                      "note": "7 days"}))
     def get(self, request: Request, *args, **kwargs) -> Response:
         """Every transition, appeal, decision and download."""
         return super().get(request, *args, **kwargs)
@@ -176,13 +185,12 @@ class DistributionAction(APIView):
 
     @extend_schema(
         request=s.PublishSerializer,
-        responses={200: s.DistributionSerializer, 400: INVALID, 403: _error(
-            "not finance, or approval by the preparer or submitter", "permission_denied",
-            "maker_checker"), 404: NOT_FOUND, 409: _error(
-            "wrong status, notice not over, appeal open or payee without bank details",
-            "invalid_transition", "notice_not_over", "appeal_open", "bank_account_missing")},
+        responses=s.DistributionSerializer,
         examples=[OpenApiExample("publish for 7 days", request_only=True,
                                  value={"publish_days": 7}), DISTRIBUTION_EXAMPLE])
+    @errors({403: ["permission_denied", "maker_checker"],
+             409: ["invalid_transition", "notice_not_over", "appeal_open",
+                   "bank_account_missing"]})
     def post(self, request: Request, pk: int) -> Response:
         """Move the distribution on (`publish_days` for publish, `reason` for cancel)."""
         distribution = visible_distribution(request, pk)
@@ -195,33 +203,34 @@ class DistributionAction(APIView):
 
 
 class DistributionAppeals(generics.ListAPIView):
-    """GET: the appeals (finance). POST: a leader in the distribution appeals it."""
+    """GET: the appeals (finance all, a leader their own). POST: a leader in the published
+    distribution appeals it."""
 
     serializer_class = s.AppealSerializer
 
-    @extend_schema(responses={200: s.AppealSerializer(many=True), 404: NOT_FOUND})
+    @extend_schema(responses=s.AppealSerializer(many=True),
+                   examples=_answers("an open appeal", APPEAL))
     def get(self, request: Request, *args, **kwargs) -> Response:
         """The distribution's appeals and their decisions."""
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        distribution = visible_distribution(self.request, self.kwargs["pk"])
-        return selectors.visible_appeals(self.request.user).filter(distribution=distribution)
+        distribution = get_object_or_404(
+            selectors.appealable_distributions(self.request.user), pk=self.kwargs["pk"])
+        return selectors.appeals_of(distribution, self.request.user)
 
     @extend_schema(
         request=s.AppealCreateSerializer,
-        responses={201: s.AppealSerializer, 400: INVALID,
-                   403: _error("not a leader in this distribution", "not_in_distribution"),
-                   404: NOT_FOUND,
-                   409: _error("not published, or the notice is over", "invalid_transition",
-                               "notice_over")},
+        responses={201: s.AppealSerializer},
         examples=[OpenApiExample("an appeal", request_only=True,
                                  value={"reason": "我的上报数量统计有误"}),
                   OpenApiExample("filed", response_only=True, status_codes=["201"],
                                  value={"id": 1, "reason": "我的上报数量统计有误",
                                         "status": "open"})])
+    @errors({403: ["not_in_distribution"], 409: ["invalid_transition", "notice_over"]})
     def post(self, request: Request, pk: int) -> Response:
         """Appeal one's share during the public notice."""
+        # API.md: anyone not in it is answered 403, not 404
         distribution = get_object_or_404(Distribution.objects.all(), pk=pk)
         body = s.AppealCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -238,15 +247,13 @@ class AppealDecision(APIView):
 
     @extend_schema(
         request=s.DecisionSerializer,
-        responses={200: s.AppealSerializer, 400: INVALID,
-                   403: _error("the preparer, or not finance", "maker_checker",
-                               "permission_denied"),
-                   404: NOT_FOUND, 409: WRONG_STATE},
+        responses=s.AppealSerializer,
         examples=[OpenApiExample("a decision", request_only=True,
                                  value={"note": "已核实，数据无误"}),
                   OpenApiExample("dismissed", response_only=True,
                                  value={"id": 1, "status": "dismissed",
                                         "decision_note": "已核实，数据无误"})])
+    @errors({403: ["maker_checker", "permission_denied"], 409: ["invalid_transition"]})
     def post(self, request: Request, pk: int) -> Response:
         """Decide an open appeal; upholding it cancels the distribution."""
         appeal = get_object_or_404(selectors.visible_appeals(request.user), pk=pk)
@@ -258,7 +265,9 @@ class AppealDecision(APIView):
         return Response(s.AppealSerializer(appeal).data)
 
 
-class DistributionFile(APIView):
+@errors({400: ["template_format"],
+         409: ["run_not_approved", "not_published", "not_encodable"]})
+class DistributionFile(FileView):
     """A distribution's file: the bank file (approved or paid, `?template=`) or the 公示
     list (published or later); the same bytes on every download."""
 
@@ -284,12 +293,6 @@ class DistributionFile(APIView):
         return response
 
 
-FILE_ERRORS = {400: _error("a template without this format", "template_format"),
-               404: NOT_FOUND,
-               409: _error("not approved (bank file) or not published (notice)",
-                           "run_not_approved", "not_published", "not_encodable")}
-
-
 def _file_view(fmt: str, notice: bool) -> type[DistributionFile]:
     renderer = CSVRenderer if fmt == "csv" else XLSXRenderer
     kind = "notice" if notice else "export"
@@ -299,8 +302,7 @@ def _file_view(fmt: str, notice: bool) -> type[DistributionFile]:
 
         @extend_schema(operation_id=f"payroll_year_end_{kind}_{fmt}",
                        parameters=[] if notice else [s.ExportQuerySerializer],
-                       responses={(200, renderer.media_type): OpenApiTypes.BINARY,
-                                  **FILE_ERRORS})
+                       responses={(200, renderer.media_type): OpenApiTypes.BINARY})
         def get(self, request: Request, pk: int) -> HttpResponse:
             """Download the file (stored on the first download, then the same bytes)."""
             return super().get(request, pk)

@@ -2,9 +2,10 @@
 regions under theirs (administrators all); a leader sees only their own shares, and only
 once published."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
+from gridapp.selectors.roles import roles_of
 
 from ..selectors import _scoped
 from .models import Appeal, Distribution, DistributionEvent, Share, YearEndPayment
@@ -14,6 +15,16 @@ USERS = ("prepared_by", "published_by", "submitted_by", "approved_by", "paid_by"
 
 def visible_distributions(user: User) -> QuerySet[Distribution]:
     return _scoped(Distribution.objects.select_related("region", *USERS), user, "region__code")
+
+
+def appealable_distributions(user: User) -> QuerySet[Distribution]:
+    """The distributions whose appeals the user may read or file: those finance sees, and
+    the published ones the user has a share in. To anyone else a distribution does not
+    exist (a 404, as for every object out of scope)."""
+    mine = Share.objects.filter(leader=user, distribution__status__in=Distribution.SHOWN)
+    return Distribution.objects.filter(
+        Q(pk__in=visible_distributions(user).values("pk"))
+        | Q(pk__in=mine.values("distribution"))).select_related("region")
 
 
 def distributions_for(user: User, *, year: int | None = None,
@@ -43,6 +54,14 @@ def visible_appeals(user: User) -> QuerySet[Appeal]:
     """Appeals of the distributions the user handles, oldest first."""
     appeals = Appeal.objects.select_related("distribution__region", "leader", "decided_by")
     return _scoped(appeals, user, "distribution__region__code").order_by("id")
+
+
+def appeals_of(distribution: Distribution, user: User) -> QuerySet[Appeal]:
+    """Finance over it reads every appeal of a distribution; a leader only their own."""
+    appeals = Appeal.objects.filter(distribution=distribution)
+    if not roles_of(user).finances(distribution.region.code):
+        appeals = appeals.filter(leader=user)
+    return appeals.select_related("distribution__region", "leader", "decided_by").order_by("id")
 
 
 def my_shares(user: User, *, year: int | None = None) -> QuerySet[Share]:

@@ -167,7 +167,8 @@ class GridPerformance(APIView):
     For the grid's leader, the dispatchers and finance staff over it, and administrators:
     what the year-end distribution will score (docs/evaluation.md), typed in by nobody."""
 
-    @extend_schema(parameters=[s.PerformanceQuerySerializer], responses=s.GRID_PERFORMANCE)
+    @extend_schema(parameters=[s.PerformanceQuerySerializer], responses=s.GRID_PERFORMANCE,
+                   examples=examples.PERFORMANCE)
     def get(self, request: Request, pk: int) -> Response:
         grid = visible_grid(request, pk)
         if not performance.may_read(request.user, grid):
