@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gridapp",
     "payroll",
     "console",
+    "open311",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +323,13 @@ REPORT_NUMBER_PREFIX = env("REPORT_NUMBER_PREFIX", default="BH")
 REPORT_MAX_PHOTOS = env.int("REPORT_MAX_PHOTOS", default=9)
 REPORT_DUPLICATE_DAYS = env.int("REPORT_DUPLICATE_DAYS", default=30)
 REPORT_PHOTO_DISTANCE_M = env.float("REPORT_PHOTO_DISTANCE_M", default=500.0)
+
+# --- Open311 GeoReport v2 (open311/, docs/open311.md) ---
+# Reading requests without an api_key (only non-personal fields are ever published).
+OPEN311_PUBLIC_READ = env.bool("OPEN311_PUBLIC_READ", default=False)
+# What discovery.json tells client developers: whom to ask, where to ask for a key.
+OPEN311_CONTACT = env.str("OPEN311_CONTACT", default="")
+OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="")
 
 # --- Workflow, SLA and notifications (gridapp.lifecycle, gridapp.services) ----------------
 REPORT_URGENT_SLA_HOURS = env.int("REPORT_URGENT_SLA_HOURS", default=2)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", include("gridapp.api.urls")),
     path("api/v1/", include("payroll.api.urls")),
     path("console/", include("console.urls")),
+    path("open311/v2/", include("open311.urls")),
     path("api/v1/ping", Ping.as_view(), name="ping"),  # the load benchmark's baseline
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),

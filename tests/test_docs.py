@@ -14,7 +14,7 @@ from accounts.models import User
 ROOT = Path(__file__).resolve().parent.parent
 API_MD = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
 DEMO_MD = (ROOT / "docs" / "demo.md").read_text(encoding="utf-8")
-APPS = ("accounts", "gridapp", "payroll", "console", "config")
+APPS = ("accounts", "gridapp", "payroll", "console", "open311", "config")
 NOT_API = ("admin/", "^media/", "^static/")
 
 
@@ -28,6 +28,7 @@ def served_paths(resolver: URLResolver = None, prefix: str = "") -> list[str]:
         if isinstance(entry, URLResolver):
             paths += served_paths(entry, route)
         elif isinstance(entry, URLPattern):
+            route = route.replace("<fmt:fmt>", "{format}")  # Open311's .json / .xml
             paths.append("/" + re.sub(r"<(?:\w+:)?\w+>", "{id}", route))
     return paths
 

@@ -83,6 +83,15 @@ def content_verdict(user: User, text: str) -> str:
         return Report.ContentCheck.PENDING
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Someone who reported outside the mini-program (a 12345 call, an Open311 system):
+    stored on the report for the staff, never published."""
+    name: str = ""
+    phone: str = ""
+    email: str = ""
+
+
 @transaction.atomic
 def submit_report(*, actor: User, category: Category, description: str, lat: float, lng: float,
                   coord_type: str = geo.GCJ02, address: str = "",
@@ -92,6 +101,27 @@ def submit_report(*, actor: User, category: Category, description: str, lat: flo
     """Create a report in `submitted` at community level with its photos and its first
     timeline event; answer the open reports nearby that may describe the same problem."""
     ensure_can_report(actor)
+    return _file(actor=actor, category=category, description=description, lat=lat, lng=lng,
+                 coord_type=coord_type, address=address, photo_ids=photo_ids, urgent=urgent,
+                 source=source, content_check=content_check)
+
+
+@transaction.atomic
+def file_for_caller(*, intake: User, caller: Caller, source: str, category: Category,
+                    description: str, lat: float, lng: float, coord_type: str = geo.GCJ02,
+                    address: str = "", photo_ids: Sequence[int] = ()) -> Submitted:
+    """A report taken for a caller by an integration (`intake`, e.g. an Open311 key's
+    user): no membership needed, the point decides the grid, the caller's contact is kept
+    for the staff."""
+    return _file(actor=intake, category=category, description=description, lat=lat, lng=lng,
+                 coord_type=coord_type, address=address, photo_ids=photo_ids, source=source,
+                 content_check=content_verdict(intake, report_text(description, address)),
+                 caller=caller)
+
+
+def _file(*, actor: User, category: Category, description: str, lat: float, lng: float,
+          coord_type: str, address: str, photo_ids: Sequence[int], source: str,
+          content_check: str, urgent: bool = False, caller: Caller = Caller()) -> Submitted:
     lat, lng = geo.to_gcj02(lat, lng, coord_type)
     grid = locate_grid(lat, lng)
     if grid is None:
@@ -101,7 +131,8 @@ def submit_report(*, actor: User, category: Category, description: str, lat: flo
         number=next_report_number(timezone.localdate(now)), reporter=actor, source=source,
         category=category, description=description, address=address, lat=lat, lng=lng,
         coord_type=coord_type, grid=grid, region_code=_community_code(grid), urgent=urgent,
-        content_check=content_check, created_at=now)
+        content_check=content_check, created_at=now, caller_name=caller.name,
+        caller_phone=caller.phone, caller_email=caller.email)
     attach_photos(report, photo_ids, actor=actor, kind=Photo.Kind.BEFORE, now=now)
     # The grid's leader hears of it, after commit.
     record_event(report, ReportEvent.Action.SUBMIT, actor=actor, from_status="", now=now)
