@@ -169,6 +169,7 @@ class GridPerformance(APIView):
 
     @extend_schema(parameters=[s.PerformanceQuerySerializer], responses=s.GRID_PERFORMANCE,
                    examples=examples.PERFORMANCE)
+    @errors({403: ["permission_denied"]})
     def get(self, request: Request, pk: int) -> Response:
         grid = visible_grid(request, pk)
         if not performance.may_read(request.user, grid):
