@@ -14,15 +14,17 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from gridapp import geo
+from config.api.errors import DomainError
+from gridapp import geo, images
 from gridapp.divisions import is_under
 from gridapp.errors import OutsideAllGrids
 from gridapp.models import Category, Report
-from gridapp.services import intake
+from gridapp.services import intake, photos
 
 from . import keys
 from . import requests as wire
@@ -148,8 +150,15 @@ def request_updates(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _file(request: HttpRequest, fmt: str) -> HttpResponse:
-    """POST requests: a report for the caller, reported by the key's own user."""
-    key = _key(request, required=True)
+    """POST requests: a report for the caller, reported by the key's own user, with the
+    v2.1 draft's `media[]` photos (or `media`) through the app's photo pipeline."""
+    # Before the body is parsed: the limit is enforced while it streams in.
+    request.upload_handlers.insert(0, images.SizeLimitUploadHandler(
+        request, limit=settings.PHOTO_MAX_BYTES * settings.REPORT_MAX_PHOTOS))
+    try:
+        key = _key(request, required=True)
+    except DomainError as refused:  # the body was too large
+        raise Refused(refused.status_code, str(refused.detail)) from None
     form = request.POST
     category = _category(form.get("service_code", ""))
     lat, lng = _point(form.get("lat"), form.get("long"))
@@ -163,13 +172,14 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
         name=" ".join(filter(None, (form.get("last_name", "").strip(),
                                      form.get("first_name", "").strip())))[:64],
         phone=form.get("phone", "").strip()[:32], email=form.get("email", "").strip()[:254])
+    photo_ids = _photos(request, key)
     try:
         with transaction.atomic():  # the report, its region check and its record, or none
             report = intake.file_for_caller(
                 intake=key.user, caller=caller, source=Report.Source.OPEN311,
                 category=category, description=description, lat=lat, lng=lng,
                 coord_type=geo.WGS84, address=form.get("address_string", "").strip()[:255],
-            ).report
+                photo_ids=photo_ids).report
             if key.region is not None and not is_under(report.region_code, key.region.prefix):
                 raise Refused(403, "lat/long is outside the region of this api_key")
             filed = FiledRequest.objects.create(
@@ -181,6 +191,22 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
     return render(fmt, "service_requests", [{
         "service_request_id": report.number, "token": filed.token,
         "service_notice": "", "account_id": filed.account_id or None}])
+
+
+def _photos(request: HttpRequest, key: ApiKey) -> list[int]:
+    """Each uploaded photo decoded, re-encoded and stored as the app's are (the key's user
+    is charged the pixels), before the report's transaction: no lock is held while an
+    image decodes, and a photo no report claims is swept as an orphan."""
+    uploads = request.FILES.getlist("media[]") + request.FILES.getlist("media")
+    if len(uploads) > settings.REPORT_MAX_PHOTOS:
+        raise Refused(400, f"at most {settings.REPORT_MAX_PHOTOS} photos a request")
+    now = timezone.now()
+    try:
+        processed = [images.process(upload, before_decoding=lambda pixels: photos.charge_pixels(
+            key.user, pixels, now=now)) for upload in uploads]
+    except DomainError as refused:
+        raise Refused(refused.status_code, f"media: {refused.detail}") from None
+    return [photos.upload_photo(photo, actor=key.user).pk for photo in processed]
 
 
 # --- parameters ------------------------------------------------------------------------

@@ -300,3 +300,40 @@ def test_an_administrator_makes_a_key_in_the_admin_sees_it_once_and_revokes_it(c
     client.post("/admin/open311/apikey/", {"action": "revoke", "_selected_action": [key.pk]})
     assert keys.authenticate(raw) is None
     assert client.get(f"{BASE}/requests.json", {"api_key": raw}).status_code == 403
+
+
+# --- photos (the v2.1 draft's media[]) ---------------------------------------------------
+
+def test_photos_sent_as_media_go_through_the_apps_photo_pipeline(client, hotline, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.gridapp.photos_support import image_file
+
+    photo = SimpleUploadedFile("lamp.jpg", image_file("hopper_orientation_6.jpg"), "image/jpeg")
+    [answer] = file(client, hotline, **{"media[]": photo}).json()
+    report = Report.objects.get(number=answer["service_request_id"])
+    [stored] = report.photos.all()
+    assert (stored.kind, stored.owner) == ("before", report.reporter)
+    assert (stored.original_format, stored.width, stored.height) == ("JPEG", 128, 128)
+    assert stored.image.name != stored.thumbnail.name  # re-encoded, with its thumbnail
+
+
+def test_a_file_that_is_not_an_image_is_refused_and_no_report_is_filed(client, hotline, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridapp.models import Photo
+
+    pdf = SimpleUploadedFile("lamp.jpg", b"%PDF-1.7\n" + b"0" * 100, "image/jpeg")
+    response = file(client, hotline, media=pdf)
+    assert response.status_code == 415 and response.json()[0]["description"].startswith("media")
+    assert not Report.objects.filter(source="open311").exists() and not Photo.objects.exists()
+
+
+def test_a_body_over_the_photo_limit_is_413_before_it_is_read(client, hotline, settings, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PHOTO_MAX_BYTES = 1000
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8" + b"0" * 100_000, "image/jpeg")
+    response = file(client, hotline, media=big)
+    assert response.status_code == 413 and response.json()[0]["code"] == 413
+    assert not Report.objects.filter(source="open311").exists()
