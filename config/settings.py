@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "ReportLevelEnum": "gridapp.models.ReportLevel",
         "MembershipStatusEnum": "gridapp.models.GridMembership.Status",
         "ReportStatusEnum": "gridapp.models.Report.Status",
+        "ProjectStatusEnum": "gridapp.models.Project.Status",
         "RunStatusEnum": "payroll.models.Run.Status",
         "PayrollLineKindEnum": "payroll.models.RunLine.Kind",
         "DistributionStatusEnum": "payroll.models.Distribution.Status",
@@ -323,6 +324,11 @@ REPORT_NUMBER_PREFIX = env("REPORT_NUMBER_PREFIX", default="BH")
 REPORT_MAX_PHOTOS = env.int("REPORT_MAX_PHOTOS", default=9)
 REPORT_DUPLICATE_DAYS = env.int("REPORT_DUPLICATE_DAYS", default=30)
 REPORT_PHOTO_DISTANCE_M = env.float("REPORT_PHOTO_DISTANCE_M", default=500.0)
+# Governance projects (docs/workflow.md "Governance projects"): a suggestion is at least
+# this many reports of one category in the last days, in one street or near each other.
+PROJECT_SUGGESTION_MIN_REPORTS = env.int("PROJECT_SUGGESTION_MIN_REPORTS", default=5)
+PROJECT_SUGGESTION_DAYS = env.int("PROJECT_SUGGESTION_DAYS", default=30)
+PROJECT_SUGGESTION_RADIUS_M = env.int("PROJECT_SUGGESTION_RADIUS_M", default=300)
 
 # --- Open311 GeoReport v2 (open311/, docs/open311.md) ---
 # Reading requests without an api_key (only non-personal fields are ever published).

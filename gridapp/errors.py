@@ -131,3 +131,21 @@ class AlreadyRated(Conflict):
 
 class TopLevel(InvalidTransition):
     default_detail = _("The city is the top level: there is nowhere to escalate to.")
+
+
+# --- Governance projects ------------------------------------------------------------
+
+
+class ReportsOutsideProject(DomainError):
+    default_code = "report_outside_region"
+    default_detail = _("Every report of a project lies under its region and is visible to you.")
+
+
+class ReportInProject(Conflict):
+    default_code = "report_in_project"
+    default_detail = _("A report belongs to one project: one of these is in another already.")
+
+
+class OutcomeRequired(DomainError):
+    default_code = "outcome_required"
+    default_detail = _("Say what the project achieved: completing it needs an outcome.")

@@ -21,7 +21,9 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from gridapp.demo import demo_user
-from gridapp.models import (Grid, GridMembership, LeaderTerm, Region, Report, StaffRole)
+from gridapp.services import projects
+from gridapp.models import (Department, Grid, GridMembership, LeaderTerm, Project, Region, Report,
+                            StaffRole)
 from payroll import services as payroll
 from payroll.models import Adjustment, BankAccountChange, Run, Suspension
 from payroll.yearend import services as year_end
@@ -98,6 +100,13 @@ def sees_membership(user: User, membership: GridMembership) -> bool:
             or under(membership.grid.community.code, prefixes(user, "dispatcher")))
 
 
+def sees_project(user: User, project: Project) -> bool:
+    return (is_admin(user) or under(project.region.code, prefixes(user, "dispatcher"))
+            or StaffRole.objects.filter(user=user, role="handler",
+                                        department=project.department).exists()
+            or any(sees_report(user, report) for report in project.reports.all()))
+
+
 def finance_sees(user: User, code: str) -> bool:
     return is_admin(user) or under(code, prefixes(user, "finance"))
 
@@ -112,6 +121,7 @@ SCOPE = {  # the route's first segments → (model, who sees an object)
     "grids": (Grid, sees_grid),
     "reports": (Report, sees_report),
     "memberships": (GridMembership, sees_membership),
+    "projects": (Project, sees_project),
     "payroll/runs": (Run, lambda u, run: finance_sees(u, run.region.code)),
     "payroll/adjustments": (Adjustment, lambda u, a: finance_sees(u, a.grid.community.code)),
     "payroll/suspensions": (Suspension, lambda u, s: finance_sees_leader(u, s.leader)),
@@ -194,6 +204,11 @@ def matrix_world(world):
     year_end.file_appeal(published, leader=User.objects.get(username="leader1"), reason="r")
     year_end.create_distribution(year=2026, region=city, extra_pool=Decimal("10.00"),
                                  actor=admin)
+    street = Region.objects.get(code="450502001000")
+    lighting = Department.objects.get(code="bh-lighting")
+    for region, report in ((street, reports[0]), (city, reports[2])):
+        projects.create_project(actor=admin, title="t", category=report.category, region=region,
+                                department=lighting, goal="g", report_ids=[report.pk])
 
 
 def sample(model) -> list:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import grids, maps, me, photos, reports, workflow
+from .views import grids, maps, me, photos, projects, reports, workflow
 
 urlpatterns = [
     path("me", me.MeView.as_view(), name="me"),
@@ -27,4 +27,11 @@ urlpatterns = [
     path("reports/<int:pk>/rating/", workflow.ReportRating.as_view(), name="report-rating"),
     path("map/reports.geojson", maps.MapReports.as_view(), name="map-reports"),
     path("map/grids.geojson", maps.MapGrids.as_view(), name="map-grids"),
+    path("map/clusters.geojson", maps.MapClusters.as_view(), name="map-clusters"),
+    path("projects/", projects.ProjectListCreate.as_view(), name="project-list"),
+    path("projects/suggestions/", projects.ProjectSuggestions.as_view(),
+         name="project-suggestions"),
+    path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
+    *(path(f"projects/<int:pk>/{action}/", projects.ProjectAction.as_view(action=action),
+           name=f"project-{action}") for action in ("start", "complete")),
 ]

@@ -4,6 +4,7 @@
 from .grids import BBOX_FIELDS, Grid, GridEvent, GridMembership, Invite, LeaderTerm, current_terms_q
 from .notifications import Notification
 from .photos import Photo, photo_upload_to
+from .projects import Project
 from .regions import Department, Region
 from .reports import Category, Report, ReportCounter, ReportEvent, ReportLevel, Responsibility
 from .staff import StaffRole
@@ -11,6 +12,6 @@ from .versions import GridIndexVersion, RolesVersion
 
 __all__ = [
     "BBOX_FIELDS", "Category", "Department", "Grid", "GridEvent", "GridIndexVersion", "GridMembership",
-    "Invite", "LeaderTerm", "Notification", "Photo", "Region", "Report", "ReportCounter",
+    "Invite", "LeaderTerm", "Notification", "Photo", "Project", "Region", "Report", "ReportCounter",
     "ReportEvent", "ReportLevel", "Responsibility", "RolesVersion", "StaffRole", "current_terms_q", "photo_upload_to",
 ]

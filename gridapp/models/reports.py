@@ -165,6 +165,9 @@ class Report(models.Model):
     accept_due_at = models.DateTimeField(_("accept due at"), null=True, blank=True)
     deadline_at = models.DateTimeField(_("overall deadline"), null=True, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
+    # the governance project the report belongs to (gridapp/models/projects.py)
+    project = models.ForeignKey("gridapp.Project", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="reports", verbose_name=_("project"))
     duplicate_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                      related_name="duplicates", verbose_name=_("duplicate of"))
     content_check = models.CharField(_("content check"), max_length=8,

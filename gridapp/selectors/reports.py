@@ -7,7 +7,8 @@ is one range on that indexed column (`gridapp.divisions`).
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import BooleanField, F, Func, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Avg, BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Floor
 
 from accounts.models import User
 from gridapp import divisions
@@ -73,7 +74,8 @@ def with_list_details(reports: QuerySet[Report]) -> QuerySet[Report]:
 
 def with_details(reports: QuerySet[Report]) -> QuerySet[Report]:
     events = ReportEvent.objects.select_related("actor").order_by("at", "pk")
-    return with_list_details(reports).prefetch_related(Prefetch("events", queryset=events))
+    return (with_list_details(reports).select_related("project")
+            .prefetch_related(Prefetch("events", queryset=events)))
 
 
 @dataclass(frozen=True)
@@ -123,3 +125,23 @@ MAP_FIELDS = ("pk", "number", "status", "level", "urgent", "lat", "lng", "create
 def map_rows(reports: QuerySet[Report], limit: int) -> list[dict]:
     """The newest `limit` reports as plain rows for GeoJSON (no model instances)."""
     return list(reports.order_by("-created_at", "-pk").values(*MAP_FIELDS)[:limit])
+
+
+CELLS_PER_TILE = 4  # a cluster per quarter of a 256-pixel tile: about 64 pixels across
+
+
+def clusters(reports: QuerySet[Report], zoom: int) -> list[dict]:
+    """Reports grouped in SQL into square cells sized for the zoom level: each cell's
+    count, centre of mass and counts by status. Cells are snapped to a grid of degrees
+    (not the Web Mercator tiles exactly), which is what a cluster on a wall map needs."""
+    cell = 360 / 2 ** zoom / CELLS_PER_TILE
+    by_status = {f"n_{status}": Count("pk", filter=Q(status=status))
+                 for status in Report.Status.values}
+    rows = (reports.annotate(cell_lat=Floor(F("lat") / cell), cell_lng=Floor(F("lng") / cell))
+            .values("cell_lat", "cell_lng")
+            .annotate(count=Count("pk"), centre_lat=Avg("lat"), centre_lng=Avg("lng"),
+                      **by_status)
+            .order_by("-count", "cell_lat", "cell_lng"))
+    return [{"count": row["count"], "lat": row["centre_lat"], "lng": row["centre_lng"],
+             "by_status": {status: row[f"n_{status}"] for status in Report.Status.values
+                           if row[f"n_{status}"]}} for row in rows]

@@ -28,6 +28,7 @@ from gridapp.selectors.grids import locate_grid
 from gridapp.selectors.roles import roles_of
 
 from .photos import claim_photos
+from .projects import join_live_project
 from .timeline import record_event
 
 log = logging.getLogger(__name__)
@@ -134,6 +135,7 @@ def _file(*, actor: User, category: Category, description: str, lat: float, lng:
         content_check=content_check, created_at=now, caller_name=caller.name,
         caller_phone=caller.phone, caller_email=caller.email)
     attach_photos(report, photo_ids, actor=actor, kind=Photo.Kind.BEFORE, now=now)
+    join_live_project(report)
     # The grid's leader hears of it, after commit.
     record_event(report, ReportEvent.Action.SUBMIT, actor=actor, from_status="", now=now)
     return Submitted(report, possible_duplicates(report))

@@ -4,12 +4,12 @@ is "YYYY-MM"; people, grids and regions are ids, with their names beside them.""
 import datetime as dt
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
-from gridapp.models import Grid, Region
+from gridapp.api.serializers.fields import RegionField
+from gridapp.models import Grid
 
 from ..bank_templates import TEMPLATES
 from ..models import (Adjustment, BankAccountChange, Payment, Run, RunEvent, RunLine, Suspension,
@@ -33,24 +33,6 @@ class PeriodField(serializers.Field):
         try:
             return parse_period(str(data))
         except ValueError:
-            self.fail("invalid")
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class RegionField(serializers.Field):
-    """A region by id, or by its 12-digit division code."""
-
-    default_error_messages = {"invalid": _("No such region.")}
-
-    def to_representation(self, value: Region) -> int:
-        return value.pk
-
-    def to_internal_value(self, data: object) -> Region:
-        text = str(data)
-        lookup = {"code": text} if len(text) == 12 and text.isdigit() else {"pk": data}
-        try:
-            return Region.objects.get(**lookup)
-        except (Region.DoesNotExist, ValueError, TypeError, OverflowError):
             self.fail("invalid")
 
 

@@ -1,10 +1,13 @@
 """Fields the gridapp endpoints share: a related object by id or code, a point."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.api.fields import FiniteFloatField, parse_id
 from gridapp import geo
+from gridapp.models import Region
 
 
 class IdOrCodeField(serializers.RelatedField):
@@ -25,6 +28,27 @@ class IdOrCodeField(serializers.RelatedField):
 
     def to_representation(self, value: models.Model) -> int:
         return value.pk
+
+
+@extend_schema_field({"oneOf": [{"type": "integer"}, {"type": "string"}],
+                      "description": "a region id, or its 12-digit division code such as "
+                                     "`450502001000`"})
+class RegionField(serializers.Field):
+    """A region by id, or by its 12-digit division code (which an id never is)."""
+
+    default_error_messages = {"invalid": _("No such region.")}
+
+    def to_representation(self, value: Region) -> int:
+        return value.pk
+
+    def to_internal_value(self, data: object) -> Region:
+        text = str(data).strip()
+        lookup = {"code": text} if len(text) == 12 and text.isascii() and text.isdigit() \
+            else {"pk": parse_id(data)}
+        found = Region.objects.filter(**lookup).first() if None not in lookup.values() else None
+        if found is None:
+            self.fail("invalid")
+        return found
 
 
 class PointFields(serializers.Serializer):

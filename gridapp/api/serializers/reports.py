@@ -189,9 +189,17 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportDetailSerializer(ReportSerializer):
     photos = serializers.SerializerMethodField()
     timeline = TimelineEventSerializer(source="events", many=True, read_only=True)
+    project = serializers.SerializerMethodField()
 
     class Meta(ReportSerializer.Meta):
-        fields = [*ReportSerializer.Meta.fields, "photos", "timeline"]
+        fields = [*ReportSerializer.Meta.fields, "photos", "timeline", "project"]
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "id": {"type": "integer"}, "title": {"type": "string"}}})
+    def get_project(self, report: Report) -> dict | None:
+        """The governance project the report is part of (治理一类问题), if any."""
+        project = report.project
+        return None if project is None else {"id": project.pk, "title": project.title}
 
     @extend_schema_field({"type": "object", "properties": {
         "before": {"type": "array", "items": {"type": "object"}},

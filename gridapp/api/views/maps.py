@@ -1,6 +1,6 @@
 """The map: reports and grids as GeoJSON (`[lng, lat]`, GCJ-02)."""
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from config.api.queries import validated_query
 from config.api.replica import LagTolerantReads
+from gridapp.api.serializers import projects as ps
 from gridapp.api.serializers import reports as s
 from gridapp.selectors import grids as grid_selectors
 from gridapp.selectors import reports as report_selectors
@@ -44,6 +45,32 @@ def _report_feature(row: dict) -> dict:
                            "category_name": row["category__name"],
                            "created_at": serializers.DateTimeField().to_representation(
                                row["created_at"])}}
+
+
+class MapClusters(LagTolerantReads, APIView):
+    """Visible reports clustered on the server for a zoomed-out map: GeoJSON points at
+    each cluster's centre of mass with its `count` and counts by status."""
+
+    @extend_schema(parameters=[ps.ClustersQuerySerializer], responses={200: GEOJSON},
+                   examples=[OpenApiExample("two clusters", response_only=True, value={
+                       "type": "FeatureCollection", "features": [{
+                           "type": "Feature", "geometry": {
+                               "type": "Point", "coordinates": [109.1131, 21.4829]},
+                           "properties": {"count": 12, "by_status": {
+                               "submitted": 3, "dispatched": 7, "closed": 2}}}]})])
+    def get(self, request: Request) -> Response:
+        """Report clusters for the map's zoom level (`bbox`, `status` as for the pins)."""
+        query = ps.ClustersQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        reports = report_selectors.filter_reports(
+            report_selectors.visible_reports(request.user), query.to_filter(), user=request.user)
+        found = report_selectors.clusters(reports, query.validated_data["zoom"])
+        return Response({"type": "FeatureCollection", "features": [
+            {"type": "Feature",
+             "geometry": {"type": "Point", "coordinates": [round(c["lng"], 6),
+                                                           round(c["lat"], 6)]},
+             "properties": {"count": c["count"], "by_status": c["by_status"]}}
+            for c in found]})
 
 
 class MapGrids(LagTolerantReads, APIView):
