@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import grids, maps, me, photos, reports, workflow
+from .views import evaluations, grids, maps, me, photos, reports, workflow
 
 urlpatterns = [
     path("me", me.MeView.as_view(), name="me"),
@@ -27,4 +27,9 @@ urlpatterns = [
     path("reports/<int:pk>/rating/", workflow.ReportRating.as_view(), name="report-rating"),
     path("map/reports.geojson", maps.MapReports.as_view(), name="map-reports"),
     path("map/grids.geojson", maps.MapGrids.as_view(), name="map-grids"),
+    path("evaluations/", evaluations.ScorecardList.as_view(), name="evaluation-list"),
+    path("evaluations/publish/", evaluations.ScorecardPublish.as_view(),
+         name="evaluation-publish"),
+    path("evaluations/<int:pk>/reports/", evaluations.ScorecardReports.as_view(),
+         name="evaluation-reports"),
 ]
