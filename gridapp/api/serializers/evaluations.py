@@ -25,7 +25,7 @@ class ScorecardQuerySerializer(serializers.Serializer):
                                        help_text="an earlier publication; default the latest")
 
 
-class PublishSerializer(serializers.Serializer):
+class ScorecardPublishSerializer(serializers.Serializer):
     period = PeriodField(max_length=7, help_text="2026-11, 2026-Q4 or 2026")
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
 

@@ -52,10 +52,10 @@ PUBLISHED = inline_serializer("Publication", fields={
 class ScorecardPublish(APIView):
     """Compute and store a region's scorecards for a period: a new version each time."""
 
-    @extend_schema(request=s.PublishSerializer, responses={201: PUBLISHED},
+    @extend_schema(request=s.ScorecardPublishSerializer, responses={201: PUBLISHED},
                    examples=examples.PUBLISH_SCORECARDS)
     def post(self, request: Request) -> Response:
-        body = s.PublishSerializer(data=request.data)
+        body = s.ScorecardPublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return idempotent(request, lambda: self._publish(request, **body.validated_data))
 
