@@ -19,14 +19,14 @@ class PeriodField(serializers.CharField):
 
 
 class ScorecardQuerySerializer(serializers.Serializer):
-    period = PeriodField(max_length=7, help_text="2026-11, 2026-Q4 or 2026")
+    period = PeriodField(help_text="2026-11, 2026-Q4 or 2026")
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
     version = serializers.IntegerField(required=False, min_value=1, max_value=1_000_000,
                                        help_text="an earlier publication; default the latest")
 
 
 class ScorecardPublishSerializer(serializers.Serializer):
-    period = PeriodField(max_length=7, help_text="2026-11, 2026-Q4 or 2026")
+    period = PeriodField(help_text="2026-11, 2026-Q4 or 2026")
     region = serializers.PrimaryKeyRelatedField(queryset=Region.objects.all())
 
 
