@@ -21,7 +21,10 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from gridapp.demo import demo_user
-from gridapp.models import (Grid, GridMembership, LeaderTerm, Region, Report, StaffRole)
+from gridapp.models import (Grid, GridMembership, LeaderTerm, Region, Report, Scorecard,
+                            StaffRole)
+from gridapp.selectors.evaluations import parse_period
+from gridapp.services.evaluations import publish_scorecards
 from payroll import services as payroll
 from payroll.models import Adjustment, BankAccountChange, Run, Suspension
 
@@ -96,6 +99,14 @@ def sees_membership(user: User, membership: GridMembership) -> bool:
             or under(membership.grid.community.code, prefixes(user, "dispatcher")))
 
 
+def sees_scorecard(user: User, card: Scorecard) -> bool:
+    """The command centres of the scorecard's region or above it, and the department's staff."""
+    handled = set(StaffRole.objects.filter(user=user, role="handler")
+                  .values_list("department_id", flat=True))
+    return (is_admin(user) or under(card.publication.region.code, prefixes(user, "dispatcher"))
+            or card.department_id in handled)
+
+
 def finance_sees(user: User, code: str) -> bool:
     return is_admin(user) or under(code, prefixes(user, "finance"))
 
@@ -110,6 +121,7 @@ SCOPE = {  # the route's first segments → (model, who sees an object)
     "grids": (Grid, sees_grid),
     "reports": (Report, sees_report),
     "memberships": (GridMembership, sees_membership),
+    "evaluations": (Scorecard, sees_scorecard),
     "payroll/runs": (Run, lambda u, run: finance_sees(u, run.region.code)),
     "payroll/adjustments": (Adjustment, lambda u, a: finance_sees(u, a.grid.community.code)),
     "payroll/suspensions": (Suspension, lambda u, s: finance_sees_leader(u, s.leader)),
@@ -168,6 +180,9 @@ def matrix_world(world):
     payroll.suspend_leader(leader=leader, period=NOV, reason="r", actor=admin)
     payroll.create_run(period=NOV, region=hhl, actor=finance1)
     GridMembership.objects.create(user=resident, grid=grid, member_type="resident")
+    for code in ("450502001000", "450500000000"):  # the street's and the city's scorecards
+        publish_scorecards(region=Region.objects.get(code=code), period=parse_period("2026-11"),
+                           actor=None)
 
 
 def sample(model) -> list:
