@@ -28,7 +28,8 @@ HOURS = Decimal("0.01")
 RATE = Decimal("0.0001")
 MEAN = Decimal("0.01")
 Action = ReportEvent.Action
-PERIOD = re.compile(r"^(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])|-Q(?P<quarter>[1-4]))?$")
+PERIOD = re.compile(r"(?P<year>\d{4})(?:-(?P<month>0[1-9]|1[0-2])|-Q(?P<quarter>[1-4]))?",
+                    re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Period:
 
 def parse_period(text: str) -> Period | None:
     """A month (2026-11), a quarter (2026-Q4) or a year (2026); None when malformed."""
-    match = PERIOD.match(text)
+    match = PERIOD.fullmatch(text)
     if match is None or not 2000 <= int(match["year"]) <= 2100:
         return None
     year = int(match["year"])

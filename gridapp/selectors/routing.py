@@ -33,6 +33,8 @@ def suggest(category: Category, community_code: str, level: str, *,
     learned = _learned(category, community_code, level, table, exclude) if table else None
     if learned is not None:
         return learned
+    if table is None or table.pk not in exclude:
+        return Suggestion(table)
     return Suggestion(suggest_department(category, community_code, level, exclude=exclude))
 
 

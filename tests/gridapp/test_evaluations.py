@@ -344,7 +344,8 @@ def test_nothing_published_yet_is_an_empty_list(api):
 @pytest.mark.parametrize("query,field", [
     ({"period": "2026-13"}, "period"), ({"period": "2026-Q5"}, "period"),
     ({"period": "26-11"}, "period"), ({"period": "2026-11-01"}, "period"),
-    ({"period": ""}, "period"), ({"period": "１９９９"}, "period"),
+    ({"period": ""}, "period"), ({"period": "２０２６"}, "period"),
+    ({"period": "2026-q4"}, "period"), ({"period": "2026-1"}, "period"),
     ({"region": "abc"}, "region"), ({"region": "999999"}, "region"),
     ({"region": "1e3"}, "region"), ({"version": "0"}, "version"),
     ({"version": "x"}, "version")])
