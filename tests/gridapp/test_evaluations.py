@@ -347,13 +347,25 @@ def test_nothing_published_yet_is_an_empty_list(api):
     ({"period": ""}, "period"), ({"period": "２０２６"}, "period"),
     ({"period": "2026-q4"}, "period"), ({"period": "2026-1"}, "period"),
     ({"region": "abc"}, "region"), ({"region": "999999"}, "region"),
-    ({"region": "1e3"}, "region"), ({"version": "0"}, "version"),
+    ({"region": "1e3"}, "region"), ({"region": "99999999999999999999"}, "region"),
+    ({"region": "-1"}, "region"), ({"region": "²"}, "region"), ({"version": "0"}, "version"),
+    ({"version": "99999999999999999999"}, "version"),
     ({"version": "x"}, "version")])
 def test_a_malformed_query_is_400_naming_the_parameter(api, query, field):
     params = {"period": "2026-11", "region": region(STREET).pk, **query}
     answer = api("dispatcher-street").get("/api/v1/evaluations/", params)
     assert answer.status_code == 400
     assert answer.json()["code"] == "invalid" and field in answer.json()["fields"]
+
+
+@pytest.mark.parametrize("body", [
+    {"period": 202611, "region": 1}, {"period": ["2026-11"], "region": 1},
+    {"period": "2026-11", "region": True}, {"period": "2026-11", "region": 2 ** 70},
+    {"period": "2026-11", "region": "x"}, {"period": None, "region": None}])
+def test_a_malformed_publish_body_is_400(api, body):
+    answer = api("dispatcher-street").post("/api/v1/evaluations/publish/", body,
+                                           format="json")
+    assert (answer.status_code, answer.json()["code"]) == (400, "invalid")
 
 
 def test_a_missing_period_or_region_is_400(api):

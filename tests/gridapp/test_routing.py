@@ -154,3 +154,18 @@ def test_a_learned_department_that_returns_the_report_gives_way_to_the_table(api
     returned = ok(act(api("handler-enforcement"), rid, "return", note="不归我们管"))
     assert returned["suggested_department"] == lighting().pk
     assert returned["suggestion_evidence"] is None
+
+
+def test_the_evidence_speaks_chinese_by_default(api, user):
+    finished_history(user, 8, returned_by=lighting(), finished_by=enforcement())
+    finished_history(user, 2, finished_by=lighting())
+    rid = accepted(api, user)["id"]
+    detail = ok(api("dispatcher-community").get(f"/api/v1/reports/{rid}/"))
+    assert detail["suggestion_evidence"]["text"] == "最近 10 件中有 8 件由东街街道综合执法中队办结"
+
+
+def test_escalation_clears_a_learned_suggestion(api, user):
+    finished_history(user, 6, returned_by=lighting(), finished_by=enforcement())
+    rid = accepted(api, user)["id"]
+    escalated = ok(act(api("dispatcher-community"), rid, "escalate", note="社区处理不了"))
+    assert (escalated["suggested_department"], escalated["suggestion_evidence"]) == (None, None)
