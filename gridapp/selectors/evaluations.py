@@ -123,10 +123,10 @@ def _first_dispatches(region: Region, period: Period) -> QuerySet:
 
 def _fact(report_id: int, department_id: int, dispatched_at: dt.datetime,
           started_at: dt.datetime | None, returns: int, reopens: int, status: str,
-          now_with: int | None, resolved_at: dt.datetime | None, due_at: dt.datetime | None,
-          rating: int | None) -> Fact:
-    finished = now_with == department_id and status in (Report.Status.RESOLVED,
-                                                        Report.Status.CLOSED)
+          current_department: int | None, resolved_at: dt.datetime | None,
+          due_at: dt.datetime | None, rating: int | None) -> Fact:
+    finished = (current_department == department_id
+                and status in (Report.Status.RESOLVED, Report.Status.CLOSED))
     return Fact(
         report_id=report_id, dispatched_at=dispatched_at, started_at=started_at,
         response_hours=_hours(started_at - dispatched_at) if started_at else None,

@@ -18,8 +18,10 @@ from gridapp.selectors.evaluations import Period, Thresholds
 
 
 def thresholds() -> Thresholds:
-    return Thresholds(fast_hours=Decimal(str(settings.EVALUATION_FAST_HOURS)).quantize(selectors.HOURS),
-                      effect_rate=Decimal(str(settings.EVALUATION_EFFECT_RATE)).quantize(selectors.RATE),
+    """The settings in force, as stored with a publication."""
+    fast = Decimal(str(settings.EVALUATION_FAST_HOURS)).quantize(selectors.HOURS)
+    effect = Decimal(str(settings.EVALUATION_EFFECT_RATE)).quantize(selectors.RATE)
+    return Thresholds(fast_hours=fast, effect_rate=effect,
                       min_reports=settings.EVALUATION_MIN_REPORTS)
 
 

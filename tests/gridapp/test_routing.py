@@ -132,7 +132,7 @@ def test_after_a_return_the_suggestion_leaves_out_the_department_that_returned_i
     assert ok(act(dispatcher, rid, "dispatch"))["department"] == lighting().pk
 
 
-def test_when_every_responsible_department_has_returned_it_the_dispatcher_must_choose(api, user):
+def test_when_every_responsible_department_has_returned_it_the_dispatcher_chooses(api, user):
     dispatcher = api("dispatcher-community")
     rid = accepted(api, user)["id"]
     ok(act(dispatcher, rid, "dispatch"))  # to lighting, the table's
