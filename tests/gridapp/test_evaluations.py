@@ -10,9 +10,12 @@ The departments of the street and what they did with their November reports:
 | enforcement (东街街道综合执法中队) | 5 | 1, 2, 3, 4, 10 | all closed on time, rated 5 4 5 4 5 | A |
 | greening | 5 | 30, 40, 50, 60, 70 | all closed, 2 late | B |
 | water | 5 | 0.5, 1, 1.5, 2, 2.5 | 2 closed, 2 resolved, 1 in progress | C |
-| lighting (北海市照明管理处, city) | 5 | 30, 26, –, –, 25 | 1 closed, 1 reopened then closed late, 1 returned, 1 never started, 1 in progress | D |
+| lighting (北海市照明管理处) | 5 | 30, 26, –, –, 25 | see below | D |
 | gas | 2 | 1, 1 | both closed (one lighting returned) | too few |
 | idle | 0 | | | too few |
+
+Lighting's five: one closed, one reopened and then closed late, one it returned (gas
+finished it), one never started, one in progress.
 """
 
 import datetime as dt
