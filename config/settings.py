@@ -340,6 +340,29 @@ OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="")
 # --- Workflow, SLA and notifications (gridapp.lifecycle, gridapp.services) ----------------
 REPORT_URGENT_SLA_HOURS = env.int("REPORT_URGENT_SLA_HOURS", default=2)
 REPORT_VERIFY_DAYS = env.int("REPORT_VERIFY_DAYS", default=7)
+# Learned routing (gridapp.selectors.routing, docs/workflow.md "Learned routing"): the
+# last WINDOW reports of a category × region finished at a level are looked at, once there
+# are MIN_REPORTS of them; where the table's department returned at least SHARE of them and
+# one other department finished those, that one is suggested.
+ROUTING_LEARN_WINDOW = env.int("ROUTING_LEARN_WINDOW", default=10)
+ROUTING_LEARN_MIN_REPORTS = env.int("ROUTING_LEARN_MIN_REPORTS", default=5)
+ROUTING_LEARN_SHARE = env.float("ROUTING_LEARN_SHARE", default=0.5)
+if not (1 <= ROUTING_LEARN_MIN_REPORTS <= ROUTING_LEARN_WINDOW <= 1000
+        and 0 < ROUTING_LEARN_SHARE <= 1):
+    raise ImproperlyConfigured("Learned routing needs 1 <= ROUTING_LEARN_MIN_REPORTS <= "
+                               "ROUTING_LEARN_WINDOW <= 1000 and 0 < ROUTING_LEARN_SHARE <= 1.")
+
+# Department scorecards (四象限, docs/evaluation.md): fast = median hours from dispatch to
+# start at most FAST_HOURS; effective = effect rate at least EFFECT_RATE; a department
+# with fewer than MIN_REPORTS reports in the period is not placed.
+EVALUATION_FAST_HOURS = env.float("EVALUATION_FAST_HOURS", default=24.0)
+EVALUATION_EFFECT_RATE = env.float("EVALUATION_EFFECT_RATE", default=0.8)
+EVALUATION_MIN_REPORTS = env.int("EVALUATION_MIN_REPORTS", default=5)
+if not (0 < EVALUATION_FAST_HOURS <= 100_000 and 0 <= EVALUATION_EFFECT_RATE <= 1
+        and 1 <= EVALUATION_MIN_REPORTS <= 100_000):
+    raise ImproperlyConfigured("Scorecards need 0 < EVALUATION_FAST_HOURS <= 100000, "
+                               "0 <= EVALUATION_EFFECT_RATE <= 1 and "
+                               "1 <= EVALUATION_MIN_REPORTS <= 100000.")
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=30)
 NOTIFICATION_LEASE_SECONDS = env.int("NOTIFICATION_LEASE_SECONDS", default=120)
@@ -489,6 +512,10 @@ CELERY_BEAT_SCHEDULE = {
     "close-unverified-reports": {
         "task": "gridapp.tasks.close_unverified_reports",
         "schedule": timedelta(minutes=30),
+    },
+    "publish-scorecards": {  # on the 1st: last month's scorecards for every command centre
+        "task": "gridapp.tasks.publish_monthly_scorecards",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
     "prepare-payroll-drafts": {  # on the 1st: the new month's draft for every community
         "task": "payroll.tasks.prepare_monthly_runs",

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from gridapp.services import intake, notifications, photos, supervision
+from gridapp.services import evaluations, intake, notifications, photos, supervision
 
 
 @shared_task
@@ -51,3 +51,9 @@ def supervise_reports() -> dict[str, int]:
 def close_unverified_reports() -> int:
     """Resolved reports nobody verified within REPORT_VERIFY_DAYS, closed."""
     return supervision.close_unverified()
+
+
+@shared_task
+def publish_monthly_scorecards() -> int:
+    """On the 1st: last month's department scorecards for every region with a dispatcher."""
+    return evaluations.publish_last_month()

@@ -21,9 +21,11 @@ from rest_framework_simplejwt.tokens import RefreshToken
 
 from accounts.models import User
 from gridapp.demo import demo_user
-from gridapp.services import projects
 from gridapp.models import (Department, Grid, GridMembership, LeaderTerm, Project, Region, Report,
-                            StaffRole)
+                            Scorecard, StaffRole)
+from gridapp.selectors.evaluations import parse_period
+from gridapp.services import projects
+from gridapp.services.evaluations import publish_scorecards
 from payroll import services as payroll
 from payroll.models import Adjustment, BankAccountChange, Run, Suspension
 from payroll.yearend import services as year_end
@@ -107,6 +109,14 @@ def sees_project(user: User, project: Project) -> bool:
             or any(sees_report(user, report) for report in project.reports.all()))
 
 
+def sees_scorecard(user: User, card: Scorecard) -> bool:
+    """The command centres of the scorecard's region or above it, and the department's staff."""
+    handled = set(StaffRole.objects.filter(user=user, role="handler")
+                  .values_list("department_id", flat=True))
+    return (is_admin(user) or under(card.publication.region.code, prefixes(user, "dispatcher"))
+            or card.department_id in handled)
+
+
 def finance_sees(user: User, code: str) -> bool:
     return is_admin(user) or under(code, prefixes(user, "finance"))
 
@@ -122,6 +132,7 @@ SCOPE = {  # the route's first segments → (model, who sees an object)
     "reports": (Report, sees_report),
     "memberships": (GridMembership, sees_membership),
     "projects": (Project, sees_project),
+    "evaluations": (Scorecard, sees_scorecard),
     "payroll/runs": (Run, lambda u, run: finance_sees(u, run.region.code)),
     "payroll/adjustments": (Adjustment, lambda u, a: finance_sees(u, a.grid.community.code)),
     "payroll/suspensions": (Suspension, lambda u, s: finance_sees_leader(u, s.leader)),
@@ -209,6 +220,9 @@ def matrix_world(world):
     for region, report in ((street, reports[0]), (city, reports[2])):
         projects.create_project(actor=admin, title="t", category=report.category, region=region,
                                 department=lighting, goal="g", report_ids=[report.pk])
+    for code in ("450502001000", "450500000000"):  # the street's and the city's scorecards
+        publish_scorecards(region=Region.objects.get(code=code), period=parse_period("2026-11"),
+                           actor=None)
 
 
 def sample(model) -> list:

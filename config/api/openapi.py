@@ -36,7 +36,7 @@ AREAS = {
     "auth": "sign-in", "me": "sign-in", "ping": "sign-in",
     "regions": "grids", "departments": "grids", "grids": "grids", "memberships": "grids",
     "photos": "reports", "categories": "reports", "reports": "reports",
-    "map": "map", "payroll": "payroll",
+    "map": "map", "payroll": "payroll", "evaluations": "evaluations",
 }
 
 AUTHENTICATION = {401: ["not_authenticated", "token_expired", "token_invalid"]}

@@ -28,7 +28,8 @@ REPORT = {
 TIMELINE = [{"action": "submit", "actor": USER, "from_status": None,
              "to_status": "submitted", "level": "community", "note": "",
              "at": "2026-11-26T10:22:05+08:00"}]
-REPORT_DETAIL = {**REPORT, "photos": {"before": [PHOTO], "after": []}, "timeline": TIMELINE}
+REPORT_DETAIL = {**REPORT, "suggestion_evidence": None, "photos": {"before": [PHOTO], "after": []},
+                 "timeline": TIMELINE}
 DISPATCHED = {**REPORT_DETAIL, "status": "dispatched", "department": 2,
               "department_name": "湖滨街道城管科", "actions": ["start", "return", "escalate"]}
 
@@ -80,3 +81,31 @@ PERFORMANCE = [OpenApiExample("a year with one leader term", response_only=True,
         "metrics": {"reports_filed": 42, "resolved_rate": "0.9048", "on_time_rate": "0.8571",
                     "verified_in_window_rate": "0.9500", "rating_mean": "4.60",
                     "reopen_rate": "0.0238", "members_recruited": 5}}]})]
+
+
+SCORECARD = {
+    "id": 7, "department": 2, "department_name": "东街街道综合执法中队", "region": 3,
+    "period": "2026-11", "reports": 12, "response_hours_median": "5.50",
+    "response_hours_p90": "20.25", "effect_rate": "0.8333", "on_time_rate": "0.9000",
+    "rating_mean": "4.40", "returns": 1, "reopens": 1, "quadrant": "A",
+    "too_few_reports": False, "version": 1, "published_at": "2026-12-01T02:00:00+08:00"}
+SCORECARDS = [OpenApiExample("a street's scorecards", response_only=True, value={
+    "results": [SCORECARD, {**SCORECARD, "id": 8, "department": 1,
+                            "department_name": "北海市照明管理处", "reports": 2,
+                            "quadrant": None, "too_few_reports": True}],
+    "next": None})]
+PUBLISH_SCORECARDS = [
+    OpenApiExample("November for 东街街道", request_only=True,
+                   value={"period": "2026-11", "region": 3}),
+    OpenApiExample("published", response_only=True, status_codes=["201"], value={
+        "region": 3, "period": "2026-11", "version": 2,
+        "published_at": "2026-12-05T09:30:00+08:00",
+        "results": [{**SCORECARD, "version": 2, "published_at": "2026-12-05T09:30:00+08:00"}]}),
+]
+SCORECARD_REPORTS = [OpenApiExample("the reports behind a scorecard", response_only=True, value={
+    "results": [{"report": 41, "number": "BH20261126000123",
+                 "dispatched_at": "2026-11-26T11:00:00+08:00",
+                 "started_at": "2026-11-26T16:30:00+08:00", "response_hours": "5.50",
+                 "effective": True, "on_time": True, "rating": 5, "returns": 0,
+                 "reopens": 0}],
+    "next": None})]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import grids, maps, me, photos, projects, reports, workflow
+from .views import evaluations, grids, maps, me, photos, projects, reports, workflow
 
 urlpatterns = [
     path("me", me.MeView.as_view(), name="me"),
@@ -34,4 +34,9 @@ urlpatterns = [
     path("projects/<int:pk>/", projects.ProjectDetail.as_view(), name="project-detail"),
     *(path(f"projects/<int:pk>/{action}/", projects.ProjectAction.as_view(action=action),
            name=f"project-{action}") for action in ("start", "complete")),
+    path("evaluations/", evaluations.ScorecardList.as_view(), name="evaluation-list"),
+    path("evaluations/publish/", evaluations.ScorecardPublish.as_view(),
+         name="evaluation-publish"),
+    path("evaluations/<int:pk>/reports/", evaluations.ScorecardReports.as_view(),
+         name="evaluation-reports"),
 ]

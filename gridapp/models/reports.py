@@ -180,6 +180,9 @@ class Report(models.Model):
     suggested_department = models.ForeignKey(
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
         verbose_name=_("suggested department"))
+    # What a learned suggestion rests on ("8 of the last 10 went to X",
+    # gridapp.selectors.routing); null when the suggestion is the responsibility table's.
+    suggestion_evidence = models.JSONField(_("suggestion evidence"), null=True, blank=True)
     sla_started_at = models.DateTimeField(_("SLA clock started at"), null=True, blank=True)
     supervised_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)

@@ -25,7 +25,7 @@ from gridapp.errors import (AfterPhotoRequired, AlreadyRated, DepartmentOutOfRea
 from gridapp.lifecycle import (RATE, RATEABLE, TRANSITIONS, Action, clock, may, next_level,
                                require, require_dispatcher, require_verifier, required_note)
 from gridapp.models import Department, Photo, Report, ReportEvent
-from gridapp.selectors.routing import in_reach, suggest_department
+from gridapp.selectors.routing import Suggestion, in_reach, suggest
 
 from .photos import claim_photos
 from .timeline import record_event
@@ -69,11 +69,16 @@ def accept_report(report: Report, *, actor: User, note: str = "") -> Report:
     table suggests a department."""
     level = require_dispatcher(actor, Action.ACCEPT, report)
     now = timezone.now()
-    suggestion = suggest_department(report.category, report.region_code, level)
+    suggestion = suggest(report.category, report.region_code, level)
     commit(report, Step(Action.ACCEPT, note.strip(), {
-        "level": level, "suggested_department": suggestion, **clock(report, level, now)}),
+        "level": level, **_suggested(suggestion), **clock(report, level, now)}),
         actor=actor, now=now)
     return report
+
+
+def _suggested(suggestion: Suggestion) -> dict[str, Any]:
+    return {"suggested_department": suggestion.department,
+            "suggestion_evidence": suggestion.evidence}
 
 
 @transaction.atomic
@@ -107,6 +112,7 @@ def escalate(report: Report, *, from_level: str, actor: User | None, note: str,
         raise TopLevel()
     return commit(report, Step(Action.ESCALATE, note, {
         "level": upper, "department": None, "suggested_department": None,
+        "suggestion_evidence": None,
         **clock(report, upper, now)}, report.department), actor=actor, now=now)
 
 
@@ -160,10 +166,17 @@ def resolve_report(report: Report, *, actor: User, note: str, photo_ids: Sequenc
 
 @transaction.atomic
 def return_report(report: Report, *, actor: User, note: str) -> Report:
-    """Not ours: back to the dispatcher (counted against routing accuracy)."""
+    """Not ours: back to the dispatcher (counted against routing accuracy). The new
+    suggestion leaves out every department that returned the report at this level, so
+    that "return, then dispatch" does not send it straight back (issue 14, point 3)."""
     require(actor, Action.RETURN, report)
-    commit(report, Step(Action.RETURN, required_note(note), {"department": None},
-                         report.department), actor=actor, now=timezone.now())
+    returned_by = {report.department_id, *ReportEvent.objects.filter(
+        report=report, action=Action.RETURN, level=report.level).values_list(
+        "department_id", flat=True)}
+    suggestion = suggest(report.category, report.region_code, report.level, exclude=returned_by)
+    commit(report, Step(Action.RETURN, required_note(note), {
+        "department": None, **_suggested(suggestion)}, report.department),
+        actor=actor, now=timezone.now())
     return report
 
 

@@ -189,10 +189,30 @@ class ReportSerializer(serializers.ModelSerializer):
 class ReportDetailSerializer(ReportSerializer):
     photos = serializers.SerializerMethodField()
     timeline = TimelineEventSerializer(source="events", many=True, read_only=True)
+    suggestion_evidence = serializers.SerializerMethodField()
     project = serializers.SerializerMethodField()
 
     class Meta(ReportSerializer.Meta):
-        fields = [*ReportSerializer.Meta.fields, "photos", "timeline", "project"]
+        fields = [*ReportSerializer.Meta.fields, "suggestion_evidence", "photos", "timeline",
+                  "project"]
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "department": {"type": "integer"}, "department_name": {"type": "string"},
+        "finished": {"type": "integer"}, "of": {"type": "integer"},
+        "returned": {"type": "integer"}, "instead_of": {"type": "integer"},
+        "instead_of_name": {"type": "string"}, "text": {"type": "string"}}})
+    def get_suggestion_evidence(self, report: Report) -> dict | None:
+        """Why the suggestion is not the responsibility table's (learned routing): of the
+        last `of` reports of the category and region finished at this level, `finished`
+        went to the suggested department, `returned` of them after `instead_of` (the
+        table's) sent them back. Null when the suggestion is the table's."""
+        evidence = report.suggestion_evidence
+        if not evidence:
+            return None
+        return {**evidence, "text": _("%(finished)d of the last %(of)d went to %(name)s") % {
+            "finished": evidence["finished"], "of": evidence["of"],
+            "name": evidence["department_name"]}}
+
 
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
         "id": {"type": "integer"}, "title": {"type": "string"}}})
