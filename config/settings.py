@@ -340,6 +340,13 @@ OPEN311_KEY_SERVICE = env.str("OPEN311_KEY_SERVICE", default="")
 # --- Workflow, SLA and notifications (gridapp.lifecycle, gridapp.services) ----------------
 REPORT_URGENT_SLA_HOURS = env.int("REPORT_URGENT_SLA_HOURS", default=2)
 REPORT_VERIFY_DAYS = env.int("REPORT_VERIFY_DAYS", default=7)
+# Receiving (受理): a submitted report must be accepted within this, from submission; an
+# urgent one within minutes. And the overall deadline from submission, which escalation
+# does not reset (docs/workflow.md "The clocks").
+REPORT_ACCEPT_HOURS = env.int("REPORT_ACCEPT_HOURS", default=24)
+REPORT_ACCEPT_MINUTES_URGENT = env.int("REPORT_ACCEPT_MINUTES_URGENT", default=30)
+REPORT_DEADLINE_DAYS = env.int("REPORT_DEADLINE_DAYS", default=15)
+REPORT_DEADLINE_HOURS_URGENT = env.int("REPORT_DEADLINE_HOURS_URGENT", default=24)
 # Learned routing (gridapp.selectors.routing, docs/workflow.md "Learned routing"): the
 # last WINDOW reports of a category × region finished at a level are looked at, once there
 # are MIN_REPORTS of them; where the table's department returned at least SHARE of them and

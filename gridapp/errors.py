@@ -67,6 +67,11 @@ class NotAMember(Forbidden):
     default_detail = _("Only active grid members and grid leaders can report problems.")
 
 
+class OutsideYourRegions(Forbidden):
+    default_code = "outside_your_regions"
+    default_detail = _("A call is taken for a point under your own regions.")
+
+
 class OutsideAllGrids(DomainError):
     """A report's point: nothing to file it under (400)."""
 

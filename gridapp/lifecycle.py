@@ -73,6 +73,16 @@ def clock(report: Report, level: str, now: datetime) -> dict[str, Any]:
             "supervised_at": None}
 
 
+def intake_clocks(urgent: bool, now: datetime) -> dict[str, datetime]:
+    """Set at submission: the receiving deadline (受理时限) and the overall deadline,
+    which no escalation resets."""
+    if urgent:
+        return {"accept_due_at": now + timedelta(minutes=settings.REPORT_ACCEPT_MINUTES_URGENT),
+                "deadline_at": now + timedelta(hours=settings.REPORT_DEADLINE_HOURS_URGENT)}
+    return {"accept_due_at": now + timedelta(hours=settings.REPORT_ACCEPT_HOURS),
+            "deadline_at": now + timedelta(days=settings.REPORT_DEADLINE_DAYS)}
+
+
 # --- who may do what ----------------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from config.api.errors import DomainError
 from gridapp import geo, images
 from gridapp.divisions import is_under
-from gridapp.errors import OutsideAllGrids
+from gridapp.errors import ContentRejected, OutsideAllGrids
 from gridapp.models import Category, Report
 from gridapp.services import intake, photos
 
@@ -173,13 +173,19 @@ def _file(request: HttpRequest, fmt: str) -> HttpResponse:
                                      form.get("first_name", "").strip())))[:64],
         phone=form.get("phone", "").strip()[:32], email=form.get("email", "").strip()[:254])
     photo_ids = _photos(request, key)
+    address = form.get("address_string", "").strip()[:255]
+    try:
+        verdict = intake.screen_text(actor=key.user, text=intake.report_text(description,
+                                                                             address))
+    except ContentRejected:
+        raise Refused(400, "description refused by the content check") from None
     try:
         with transaction.atomic():  # the report, its region check and its record, or none
             report = intake.file_for_caller(
                 intake=key.user, caller=caller, source=Report.Source.OPEN311,
                 category=category, description=description, lat=lat, lng=lng,
-                coord_type=geo.WGS84, address=form.get("address_string", "").strip()[:255],
-                photo_ids=photo_ids).report
+                coord_type=geo.WGS84, address=address, photo_ids=photo_ids,
+                content_check=verdict).report
             if key.region is not None and not is_under(report.region_code, key.region.prefix):
                 raise Refused(403, "lat/long is outside the region of this api_key")
             filed = FiledRequest.objects.create(

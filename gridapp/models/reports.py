@@ -233,12 +233,15 @@ class Report(models.Model):
 
     def traffic_light(self, now: dt.datetime | None = None) -> str | None:
         """green while under 80 % of the level's SLA time is used, yellow up to 100 %,
-        red past due; None when no clock runs (not accepted yet, or no longer open)."""
-        if self.due_at is None or self.sla_started_at is None \
-                or self.status not in self.OPEN_STATUSES:
+        red past due; before the first accept, the same of the receiving time limit
+        (`accept_due_at`); None when no clock runs (no longer open)."""
+        started, due = self.sla_started_at, self.due_at
+        if due is None and self.status == self.Status.SUBMITTED and self.accept_due_at:
+            started, due = self.created_at, self.accept_due_at  # the receiving clock
+        if due is None or started is None or self.status not in self.OPEN_STATUSES:
             return None
-        total = (self.due_at - self.sla_started_at).total_seconds()
-        used = ((now or timezone.now()) - self.sla_started_at).total_seconds()
+        total = (due - started).total_seconds()
+        used = ((now or timezone.now()) - started).total_seconds()
         if used > total:
             return "red"
         return "green" if used < 0.8 * total else "yellow"

@@ -22,7 +22,8 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.wechat import WeChatError, WeChatUnavailable, get_client
 from gridapp import geo
-from gridapp.errors import ContentRejected, NotAMember, OutsideAllGrids
+from gridapp.errors import ContentRejected, NotAMember, OutsideAllGrids, OutsideYourRegions
+from gridapp.lifecycle import intake_clocks
 from gridapp.models import Category, Grid, Photo, Report, ReportCounter, ReportEvent
 from gridapp.selectors.grids import locate_grid
 from gridapp.selectors.roles import roles_of
@@ -110,14 +111,18 @@ def submit_report(*, actor: User, category: Category, description: str, lat: flo
 @transaction.atomic
 def file_for_caller(*, intake: User, caller: Caller, source: str, category: Category,
                     description: str, lat: float, lng: float, coord_type: str = geo.GCJ02,
-                    address: str = "", photo_ids: Sequence[int] = ()) -> Submitted:
-    """A report taken for a caller by an integration (`intake`, e.g. an Open311 key's
-    user): no membership needed, the point decides the grid, the caller's contact is kept
-    for the staff."""
-    return _file(actor=intake, category=category, description=description, lat=lat, lng=lng,
-                 coord_type=coord_type, address=address, photo_ids=photo_ids, source=source,
-                 content_check=content_verdict(intake, report_text(description, address)),
-                 caller=caller)
+                    address: str = "", photo_ids: Sequence[int] = (), urgent: bool = False,
+                    content_check: str = Report.ContentCheck.PENDING) -> Submitted:
+    """A report taken for a caller by a 12345 operator (a dispatcher, who must cover the
+    point) or an integration (an Open311 key's user): no membership needed, the point
+    decides the grid, the caller's contact is kept for the staff."""
+    submitted = _file(actor=intake, category=category, description=description, lat=lat,
+                      lng=lng, coord_type=coord_type, address=address, photo_ids=photo_ids,
+                      source=source, content_check=content_check, caller=caller, urgent=urgent)
+    roles = roles_of(intake)
+    if source == Report.Source.HOTLINE and not roles.dispatches(submitted.report.region_code):
+        raise OutsideYourRegions()  # rolls the report back
+    return submitted
 
 
 def _file(*, actor: User, category: Category, description: str, lat: float, lng: float,
@@ -133,7 +138,7 @@ def _file(*, actor: User, category: Category, description: str, lat: float, lng:
         category=category, description=description, address=address, lat=lat, lng=lng,
         coord_type=coord_type, grid=grid, region_code=_community_code(grid), urgent=urgent,
         content_check=content_check, created_at=now, caller_name=caller.name,
-        caller_phone=caller.phone, caller_email=caller.email)
+        caller_phone=caller.phone, caller_email=caller.email, **intake_clocks(urgent, now))
     attach_photos(report, photo_ids, actor=actor, kind=Photo.Kind.BEFORE, now=now)
     join_live_project(report)
     # The grid's leader hears of it, after commit.

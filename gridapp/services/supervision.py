@@ -33,12 +33,17 @@ class Supervision:
 
 def supervise(now: datetime | None = None) -> Supervision:
     """Flag open reports past due (supervision event, the department and the level's
-    dispatchers notified); escalate those still open a second full SLA period later.
+    dispatchers notified), and submitted ones never accepted past their receiving time
+    limit; escalate those still open a second full SLA period later.
     Idempotent: a flagged report is not flagged again, an escalated one has a new clock."""
     now = now or timezone.now()
     open_overdue = Report.objects.filter(status__in=Report.OPEN_STATUSES, due_at__lt=now)
     flagged = _sweep(open_overdue.filter(supervised_at__isnull=True),
                      lambda report: _flag_overdue(report, now))
+    # Not accepted within the receiving time limit (受理), from the first minute.
+    flagged += _sweep(Report.objects.filter(status=Status.SUBMITTED, due_at__isnull=True,
+                                            accept_due_at__lt=now, supervised_at__isnull=True),
+                      lambda report: _flag_unaccepted(report, now))
     # Flagged by an earlier run (not this one): the department hears of it before the
     # report leaves them, even when the sweep missed the whole first period.
     escalated = _sweep(open_overdue.filter(status__in=TRANSITIONS[Action.ESCALATE][0],
@@ -82,6 +87,19 @@ def _flag_overdue(report: Report, now: datetime) -> bool:
                  note=str(_("Overdue: it was due at %(due)s.") % {
                      "due": f"{timezone.localtime(report.due_at):%Y-%m-%d %H:%M}"}),
                  department=report.department, now=now)
+    return True
+
+
+def _flag_unaccepted(report: Report, now: datetime) -> bool:
+    if not Report.objects.filter(pk=report.pk, status=Status.SUBMITTED, due_at__isnull=True,
+                                 supervised_at__isnull=True).update(supervised_at=now,
+                                                                    updated_at=now):
+        return False
+    report.supervised_at = now
+    record_event(report, Action.SUPERVISE, actor=None, from_status=report.status,
+                 note=str(_("Not accepted in time: it was to be accepted by %(due)s.") % {
+                     "due": f"{timezone.localtime(report.accept_due_at):%Y-%m-%d %H:%M}"}),
+                 now=now)
     return True
 
 

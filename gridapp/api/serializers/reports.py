@@ -11,6 +11,7 @@ from config.api.fields import FiniteFloatField, IdField, parse_id
 from gridapp import geo, lifecycle
 from gridapp.models import Category, Grid, Photo, Region, Report, ReportEvent, ReportLevel
 from gridapp.selectors.reports import ReportFilter
+from gridapp.selectors.roles import roles_of
 
 from .fields import IdOrCodeField, PointFields
 
@@ -90,6 +91,13 @@ def _absolute(request, url: str) -> str:
     return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
 
 
+class CallerSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=32)
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True,
+                                   default="")
+
+
 class ReportCreateSerializer(PointFields):
     category = CategoryField()
     description = serializers.CharField(max_length=10_000)
@@ -97,6 +105,16 @@ class ReportCreateSerializer(PointFields):
     photo_ids = serializers.ListField(child=IdField(), default=list,
                                       max_length=settings.REPORT_MAX_PHOTOS)
     urgent = serializers.BooleanField(default=False)
+    source = serializers.ChoiceField(choices=[Report.Source.MINIPROGRAM, Report.Source.HOTLINE],
+                                     default=Report.Source.MINIPROGRAM)
+    caller = CallerSerializer(required=False, help_text="a hotline call's caller (source "
+                                                        "`hotline` only): shown to staff only")
+
+    def validate(self, attrs: dict) -> dict:
+        if (attrs["source"] == Report.Source.HOTLINE) != ("caller" in attrs):
+            raise serializers.ValidationError({"caller": [
+                _("A hotline report names its caller, and only a hotline report does.")]})
+        return attrs
 
     def validate_photo_ids(self, ids: list[int]) -> list[int]:
         if len(set(ids)) != len(ids):
@@ -144,7 +162,7 @@ class ReportSerializer(serializers.ModelSerializer):
                   "duplicate_of", "thumbnail_url", "photo_count", "created_at", "updated_at",
                   "flags", "suggested_department", "suggested_department_name",
                   "sla_started_at", "traffic_light", "overdue", "supervised_at", "resolved_at",
-                  "rating", "actions"]
+                  "rating", "actions", "accept_due_at", "deadline_at"]
 
     @extend_schema_field({"type": "string", "enum": ["green", "yellow", "red"], "nullable": True})
     def get_traffic_light(self, report: Report) -> str | None:
@@ -191,10 +209,26 @@ class ReportDetailSerializer(ReportSerializer):
     timeline = TimelineEventSerializer(source="events", many=True, read_only=True)
     suggestion_evidence = serializers.SerializerMethodField()
     project = serializers.SerializerMethodField()
+    caller = serializers.SerializerMethodField()
 
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "suggestion_evidence", "photos", "timeline",
-                  "project"]
+                  "project", "caller"]
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}})
+    def get_caller(self, report: Report) -> dict | None:
+        """Who called the hotline (or wrote through Open311), for the staff who handle the
+        report: its dispatchers and department, administrators. Null for everyone else,
+        and for a report filed in the mini-program."""
+        if not (report.caller_name or report.caller_phone or report.caller_email):
+            return None
+        request = self.context.get("request")
+        if not (self.context.get("show_flags") or request is not None and report.department_id
+                in {d.pk for d in roles_of(request.user).handler_departments}):
+            return None
+        return {"name": report.caller_name, "phone": report.caller_phone,
+                "email": report.caller_email}
 
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
         "department": {"type": "integer"}, "department_name": {"type": "string"},

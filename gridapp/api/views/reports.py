@@ -2,6 +2,7 @@
 reports"). Thin: parse, authorize, call one service or selector, serialize."""
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
@@ -9,6 +10,7 @@ from rest_framework.response import Response
 
 from accounts.idempotency import HEADER, idempotent
 from accounts.models import IdempotencyRecord
+from config.api.errors import Forbidden
 from config.api.openapi import errors
 from config.api.replica import LagTolerantReads
 from config.api.throttling import CreateThrottle
@@ -16,6 +18,7 @@ from gridapp.api import examples
 from gridapp.api.serializers import reports as s
 from gridapp.models import Category, Report
 from gridapp.selectors import reports as report_selectors
+from gridapp.selectors.roles import roles_of
 from gridapp.services import intake
 
 
@@ -54,20 +57,35 @@ class ReportListCreate(LagTolerantReads, generics.ListAPIView):
     @extend_schema(request=s.ReportCreateSerializer, responses={201: s.ReportCreatedSerializer},
                    examples=examples.CREATE_REPORT)
     @errors({400: ["outside_all_grids", "photo_invalid", "content_rejected"],
-             403: ["not_a_member"]})
+             403: ["not_a_member", "permission_denied", "outside_your_regions"]})
     def post(self, request: Request) -> Response:
-        """Report a problem at a point with its photos; its grid is found from the point."""
+        """Report a problem at a point with its photos; its grid is found from the point.
+
+        A dispatcher (a 12345 operator) files a call with `"source": "hotline"` and the
+        `caller`'s name and phone: no membership needed, the point must lie under their
+        regions, the caller is shown only to staff."""
         body = s.ReportCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        intake.ensure_can_report(request.user)
-        verdict = _screen(request, intake.report_text(data["description"],
-                                                               data["address"]))
-        return idempotent(request, lambda: self._created(request, data, verdict))
+        hotline = data.pop("source") == Report.Source.HOTLINE
+        caller = data.pop("caller", None)
+        if hotline:
+            roles = roles_of(request.user)
+            if not (roles.is_admin or roles.is_dispatcher):
+                raise Forbidden(_("Only the command centre takes hotline calls."))
+        else:
+            intake.ensure_can_report(request.user)
+        verdict = _screen(request, intake.report_text(data["description"], data["address"]))
+        return idempotent(request, lambda: self._created(request, data, verdict, caller))
 
-    def _created(self, request: Request, data: dict, verdict: str) -> Response:
-        submitted = intake.submit_report(actor=request.user, content_check=verdict,
-                                                  **data)
+    def _created(self, request: Request, data: dict, verdict: str,
+                 caller: dict | None) -> Response:
+        if caller is None:
+            submitted = intake.submit_report(actor=request.user, content_check=verdict, **data)
+        else:
+            submitted = intake.file_for_caller(
+                intake=request.user, caller=intake.Caller(**caller),
+                source=Report.Source.HOTLINE, content_check=verdict, **data)
         report = report_selectors.with_details(Report.objects.filter(pk=submitted.report.pk)).get()
         context = {**self.get_serializer_context(),
                    "possible_duplicates": submitted.possible_duplicates}
