@@ -281,6 +281,8 @@ SPECTACULAR_SETTINGS = {
         "MembershipStatusEnum": "gridapp.models.GridMembership.Status",
         "ReportStatusEnum": "gridapp.models.Report.Status",
         "ProjectStatusEnum": "gridapp.models.Project.Status",
+        "ReportSourceEnum": "gridapp.models.Report.Source",
+        "FiledSourceEnum": [("miniprogram", "mini-program"), ("hotline", "12345 hotline")],
         "RunStatusEnum": "payroll.models.Run.Status",
         "PayrollLineKindEnum": "payroll.models.RunLine.Kind",
         "DistributionStatusEnum": "payroll.models.Distribution.Status",
