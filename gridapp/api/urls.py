@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import evaluations, grids, maps, me, photos, projects, reports, workflow
+from .views import evaluations, grids, maps, me, photos, projects, reports, stats, workflow
 
 urlpatterns = [
     path("me", me.MeView.as_view(), name="me"),
@@ -28,6 +28,7 @@ urlpatterns = [
     path("map/reports.geojson", maps.MapReports.as_view(), name="map-reports"),
     path("map/grids.geojson", maps.MapGrids.as_view(), name="map-grids"),
     path("map/clusters.geojson", maps.MapClusters.as_view(), name="map-clusters"),
+    path("stats/overview/", stats.StatsOverview.as_view(), name="stats-overview"),
     path("projects/", projects.ProjectListCreate.as_view(), name="project-list"),
     path("projects/suggestions/", projects.ProjectSuggestions.as_view(),
          name="project-suggestions"),

@@ -1,0 +1,122 @@
+"""The statistics overview (docs/evaluation.md "Statistics"): reports counted where they
+stand, how fast they were taken and fixed, and how well dispatch chose the department —
+over the reports the user sees, in SQL aggregates; the percentiles over one column of
+durations (SQLite has no percentile function)."""
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from gridapp.models import Report, ReportEvent
+
+Action = ReportEvent.Action
+DONE = (Report.Status.RESOLVED, Report.Status.CLOSED)
+
+
+@dataclass(frozen=True)
+class Window:
+    first: dt.date  # inclusive, Beijing time
+    last: dt.date
+
+    def q(self, field: str = "created_at") -> Q:
+        tz = timezone.get_current_timezone()
+        start = dt.datetime.combine(self.first, dt.time(), tz)
+        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tz)
+        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def overview(reports: QuerySet[Report], window: Window) -> dict:
+    """Every figure of `GET /stats/overview/` for the reports submitted in the window."""
+    reports = reports.filter(window.q()).order_by()
+    return {
+        "total": reports.count(),
+        "by_status": _counts(reports, "status"),
+        "by_category": _counts(reports, "category__code"),
+        "by_level": _counts(reports, "level"),
+        "by_source": _counts(reports, "source"),
+        "response_hours": _hours(reports.annotate(first_accept=Min(
+            "events__at", filter=Q(events__action=Action.ACCEPT))).filter(
+            first_accept__isnull=False).values_list("created_at", "first_accept")),
+        "resolution_hours": _hours(reports.filter(resolved_at__isnull=False)
+                                   .values_list("created_at", "resolved_at")),
+        **_rates(reports),
+        "trend": _trend(reports, window),
+        "routing": _routing(reports),
+    }
+
+
+def _counts(reports: QuerySet[Report], field: str) -> dict[str, int]:
+    rows = reports.values(field).annotate(n=Count("pk")).order_by(field)
+    return {row[field]: row["n"] for row in rows}
+
+
+def _hours(pairs) -> dict[str, str | None]:
+    """Median and 90th percentile (interpolated, as PostgreSQL's percentile_cont), in hours."""
+    hours = sorted((end - start).total_seconds() / 3600 for start, end in pairs)
+    if not hours:
+        return {"median": None, "p90": None}
+    p90 = statistics.quantiles(hours, n=10, method="inclusive")[-1] if len(hours) > 1 \
+        else hours[0]
+    return {"median": _two(statistics.median(hours)), "p90": _two(p90)}
+
+
+def _two(value: float) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _rates(reports: QuerySet[Report]) -> dict[str, str | None]:
+    """on_time_rate: of the reports resolved, those resolved by their deadline (the
+    level's `due_at`); reopen_rate: of those resolved, the ones reopened at least once."""
+    reopened = ReportEvent.objects.filter(report=OuterRef("pk"), action=Action.REOPEN)
+    figures = reports.filter(resolved_at__isnull=False).aggregate(
+        resolved=Count("pk"),
+        on_time=Count("pk", filter=Q(due_at__isnull=False, resolved_at__lte=F("due_at"))),
+        reopened=Count("pk", filter=Q(Exists(reopened))))
+    return {"on_time_rate": _rate(figures["on_time"], figures["resolved"]),
+            "reopen_rate": _rate(figures["reopened"], figures["resolved"])}
+
+
+def _rate(part: int, whole: int) -> str | None:
+    return None if not whole else str((Decimal(part) / whole).quantize(Decimal("0.0001"),
+                                                                        ROUND_HALF_UP))
+
+
+def _trend(reports: QuerySet[Report], window: Window) -> list[dict]:
+    """Per day of the window: reports submitted, and reports closed that day (of those
+    submitted in the window)."""
+    tz = timezone.get_current_timezone()
+    submitted = dict(reports.annotate(day=TruncDate("created_at", tzinfo=tz)).values("day")
+                     .annotate(n=Count("pk")).values_list("day", "n"))
+    closed = dict(ReportEvent.objects.filter(report__in=reports.values("pk"),
+                                             to_status=Report.Status.CLOSED)
+                  .exclude(from_status=Report.Status.CLOSED)
+                  .annotate(day=TruncDate("at", tzinfo=tz)).values("day")
+                  .annotate(n=Count("pk")).values_list("day", "n"))
+    days = (window.last - window.first).days + 1
+    return [{"date": day.isoformat(), "submitted": submitted.get(day, 0),
+             "closed": closed.get(day, 0)}
+            for day in (window.first + dt.timedelta(days=i) for i in range(days))]
+
+
+def _routing(reports: QuerySet[Report]) -> dict:
+    """Routing accuracy (docs/workflow.md): of the dispatches to a department, the share
+    it did not return; per department too."""
+    dispatches = ReportEvent.objects.filter(report__in=reports.values("pk"),
+                                            action=Action.DISPATCH, department__isnull=False)
+    returns = ReportEvent.objects.filter(report__in=reports.values("pk"), action=Action.RETURN,
+                                         department__isnull=False)
+    sent = dict(dispatches.values("department__code").annotate(n=Count("pk"))
+                .values_list("department__code", "n"))
+    back = dict(returns.values("department__code").annotate(n=Count("pk"))
+                .values_list("department__code", "n"))
+    total_sent, total_back = sum(sent.values()), sum(back.values())
+    return {"dispatches": total_sent, "returned": total_back,
+            "accuracy": _rate(total_sent - total_back, total_sent),
+            "by_department": [{"department": code, "dispatches": n, "returned": back.get(code, 0),
+                               "accuracy": _rate(n - back.get(code, 0), n)}
+                              for code, n in sorted(sent.items())]}

@@ -1,0 +1,98 @@
+"""The statistics overview (issue 13): every figure equal to a count made independently
+here, scoped like reports, the routing accuracy after a return, malformed queries 400."""
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import pytest
+from freezegun import freeze_time
+
+from gridapp.models import Report
+from gridapp.services import transitions
+
+from .photos_support import make_reports
+from .workflow_support import lighting, ok
+
+T0 = datetime.fromisoformat("2026-11-10T09:00:00+08:00")
+URL = "/api/v1/stats/overview/?from=2026-11-01&to=2026-11-30"
+
+
+@pytest.fixture
+def november(world, user):
+    """Six reports in HHL-05 over November: accepted after 2 h, dispatched, started and
+    resolved after 10 h (one late, one reopened), one returned by the lighting office,
+    one still waiting; one in HPL-01 (another community); one from October."""
+    resident, dispatcher = user("resident1"), user("dispatcher-community")
+    handler = user("handler-lighting")
+    reports = make_reports(6, reporter=resident, photos=0)
+    for i, report in enumerate(reports):
+        Report.objects.filter(pk=report.pk).update(created_at=T0 + timedelta(days=i))
+        report.refresh_from_db()
+        if i == 5:
+            continue  # still submitted
+        with freeze_time(report.created_at + timedelta(hours=2)):
+            transitions.accept_report(report, actor=dispatcher)
+            transitions.dispatch_report(report, actor=dispatcher, department=lighting())
+        if i == 4:
+            with freeze_time(report.created_at + timedelta(hours=3)):
+                transitions.return_report(report, actor=handler, note="不是路灯")
+            continue
+        with freeze_time(report.created_at + timedelta(hours=3)):
+            transitions.start_report(report, actor=handler)
+        done_after = timedelta(hours=100 if i == 3 else 10)  # 72 h SLA: report 3 is late
+        with freeze_time(report.created_at + done_after):
+            Report.objects.filter(pk=report.pk).update(status="resolved",
+                                                       resolved_at=report.created_at + done_after)
+    [other] = make_reports(1, reporter=user("resident3"), grid_code="HPL-01",
+                           point=(21.4810, 109.1170), photos=0)
+    Report.objects.filter(pk=other.pk).update(created_at=T0)
+    [old] = make_reports(1, reporter=resident, photos=0)
+    Report.objects.filter(pk=old.pk).update(created_at=T0 - timedelta(days=30))
+    return reports
+
+
+def overview(api, username, url=URL):
+    with freeze_time("2026-12-01T09:00:00+08:00"):
+        return ok(api(username).get(url))
+
+
+def test_every_figure_is_the_count_made_here(api, november):
+    body = overview(api, "dispatcher-community")
+    mine = Report.objects.filter(region_code="450502001001", created_at__month=11)
+    assert body["total"] == mine.count() == 6
+    assert body["by_status"] == dict(Counter(mine.values_list("status", flat=True)))
+    assert body["by_category"] == {"streetlight": 6}
+    assert body["by_level"] == {"community": 6} and body["by_source"] == {"miniprogram": 6}
+    assert body["response_hours"] == {"median": "2.00", "p90": "2.00"}
+    # 10, 10, 10, 100 h: the 90th percentile at 0.9 × 3 = 2.7 → 10 + 0.7 × 90 (percentile_cont)
+    assert body["resolution_hours"] == {"median": "10.00", "p90": "73.00"}
+    assert body["on_time_rate"] == "0.7500" and body["reopen_rate"] == "0.0000"
+    assert [d["submitted"] for d in body["trend"][9:15]] == [1, 1, 1, 1, 1, 1]
+    assert len(body["trend"]) == 30 and sum(d["submitted"] for d in body["trend"]) == 6
+    assert body["routing"] == {"dispatches": 5, "returned": 1, "accuracy": "0.8000",
+                               "by_department": [{"department": "bh-lighting", "dispatches": 5,
+                                                  "returned": 1, "accuracy": "0.8000"}]}
+
+
+def test_statistics_are_scoped_like_reports(api, november):
+    assert overview(api, "dispatcher-street")["total"] == 7  # both communities
+    assert overview(api, "leader5")["total"] == 6  # HHL-05's
+    assert overview(api, "leader10")["total"] == 1  # HPL-01's
+    assert overview(api, "resident3")["total"] == 1
+    assert overview(api, "finance1")["total"] == 0
+    street = overview(api, "dispatcher-street", URL + "&region=450502001002")
+    assert (street["total"], street["region"] is not None) == (1, True)
+
+
+def test_an_empty_range_has_no_timings_rather_than_zero(api, november):
+    body = overview(api, "dispatcher-city", "/api/v1/stats/overview/?from=2026-01-01&to=2026-01-31")
+    assert body["total"] == 0 and body["response_hours"] == {"median": None, "p90": None}
+    assert body["on_time_rate"] is None and body["routing"]["accuracy"] is None
+
+
+@pytest.mark.parametrize("query", ["from=2026-11-30&to=2026-11-01", "from=2025-01-01&to=2026-11-30",
+                                   "from=yesterday", "region=²", "region=999999999999",
+                                   "to=2026-13-01"])
+def test_a_malformed_query_is_400(api, query):
+    response = api("dispatcher-city").get(f"/api/v1/stats/overview/?{query}")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
