@@ -387,6 +387,8 @@ _TEMPLATE_DEFAULT_FIELDS = {
     "resolved": "character_string1=number,thing2=category,thing3=note,time4=time",
     "closed": "character_string1=number,thing2=category,phrase3=result,time4=time",
     "overdue": "character_string1=number,thing2=category,time3=due,thing4=department",
+    "escalated": "character_string1=number,thing2=category,phrase3=level,thing4=note",
+    "returned": "character_string1=number,thing2=category,thing3=department,thing4=note",
 }
 
 

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from .views import evaluations, grids, maps, me, photos, projects, reports, stats, workflow
+from .views import (evaluations, grids, home, inbox, maps, me, photos, projects, reports,
+                    stats, workflow)
 
 urlpatterns = [
     path("me", me.MeView.as_view(), name="me"),
@@ -29,6 +30,9 @@ urlpatterns = [
     path("map/grids.geojson", maps.MapGrids.as_view(), name="map-grids"),
     path("map/clusters.geojson", maps.MapClusters.as_view(), name="map-clusters"),
     path("stats/overview/", stats.StatsOverview.as_view(), name="stats-overview"),
+    path("home/", home.Home.as_view(), name="home"),
+    path("notifications/", inbox.Inbox.as_view(), name="inbox"),
+    path("notifications/read/", inbox.InboxRead.as_view(), name="inbox-read"),
     path("projects/", projects.ProjectListCreate.as_view(), name="project-list"),
     path("projects/suggestions/", projects.ProjectSuggestions.as_view(),
          name="project-suggestions"),

@@ -28,6 +28,8 @@ class Notification(models.Model):
         RESOLVED = "resolved", _("your report was resolved")
         CLOSED = "closed", _("your report was closed")
         OVERDUE = "overdue", _("a report is overdue")
+        ESCALATED = "escalated", _("a report was escalated")
+        RETURNED = "returned", _("a report was returned")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")
@@ -51,6 +53,8 @@ class Notification(models.Model):
     last_error = models.CharField(_("last error"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     finished_at = models.DateTimeField(_("sent or given up at"), null=True, blank=True)
+    # the mini-program's own inbox: every outbox row is also a message there
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -59,6 +63,9 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["next_attempt_at"], name="notification_pending_idx",
                          condition=Q(status="pending")),
+            models.Index(fields=["recipient", "-created_at", "-id"], name="notification_inbox_idx"),
+            models.Index(fields=["recipient"], name="notification_unread_idx",
+                         condition=Q(read_at__isnull=True)),
         ]
         constraints = [
             models.CheckConstraint(name="notification_status_valid", condition=Q(

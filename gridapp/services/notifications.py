@@ -12,10 +12,14 @@
    other errcode, no template configured, no openid, or WeChat unreachable through
    NOTIFICATION_MAX_ATTEMPTS attempts with exponential backoff).
 
-Who is told what (kinds are template settings, WECHAT_TEMPLATE_<KIND>):
-    submit                    → the grid's current leader(s)      new_report
+Who is told what (kinds are template settings, WECHAT_TEMPLATE_<KIND>); every row is also
+a message in the user's in-app inbox (gridapp/selectors/inbox.py):
+    submit                    → the grid's current leader(s) and the level's dispatchers  new_report
     accept                    → the reporter and followers         accepted
     dispatch, reopen          → the department's handlers          dispatched
+    escalate                  → the new level's dispatchers, the department that loses it,
+                                the reporter and followers         escalated
+    return                    → the level's dispatchers            returned
     resolve                   → the reporter and followers         resolved
     verify, close, reject     → the reporter and followers         closed
     merge                     → the merged report's reporter       closed
@@ -71,26 +75,39 @@ def notify(report: Report, event: ReportEvent) -> list[Notification]:
 
 
 def recipients(report: Report, event: ReportEvent) -> list[tuple[int, str]]:
-    """(user id, kind) for each person `event` concerns; never the actor."""
+    """(user id, kind) for each person `event` concerns: whoever must act next, and the
+    reporter at each change of level and at the result; never the actor, once each."""
+    told: dict[int, str] = {}
+    for users, kind in _concerned(report, event):
+        for user_id in users:
+            if user_id != event.actor_id:
+                told.setdefault(user_id, kind)
+    return list(told.items())
+
+
+def _concerned(report: Report, event: ReportEvent) -> list[tuple[list[int], str]]:
     action = event.action
-    if action == Action.SUBMIT:
-        users, kind = grid_leader_ids(report), Kind.NEW_REPORT
-    elif action == Action.ACCEPT:
-        users, kind = reporter_and_follower_ids(report), Kind.ACCEPTED
-    elif action in (Action.DISPATCH, Action.REOPEN):
-        users, kind = handler_ids(report.department_id), Kind.DISPATCHED
-    elif action == Action.RESOLVE:
-        users, kind = reporter_and_follower_ids(report), Kind.RESOLVED
-    elif action in (Action.VERIFY, Action.CLOSE, Action.REJECT):
-        users, kind = reporter_and_follower_ids(report), Kind.CLOSED
-    elif action == Action.MERGE:
-        users, kind = [report.reporter_id], Kind.CLOSED
-    elif action == Action.SUPERVISE:
-        users, kind = handler_ids(report.department_id) + dispatcher_ids(report), Kind.OVERDUE
-    else:
-        return []
-    unique = dict.fromkeys(u for u in users if u != event.actor_id)
-    return [(user_id, kind) for user_id in unique]
+    if action == Action.SUBMIT:  # the grid's leader, and the level's command centre to accept
+        return [(grid_leader_ids(report) + dispatcher_ids(report), Kind.NEW_REPORT)]
+    if action == Action.ACCEPT:
+        return [(reporter_and_follower_ids(report), Kind.ACCEPTED)]
+    if action in (Action.DISPATCH, Action.REOPEN):
+        return [(handler_ids(report.department_id), Kind.DISPATCHED)]
+    if action == Action.ESCALATE:  # the next level reports in (报到); the department loses it
+        return [(dispatcher_ids(report), Kind.ESCALATED),
+                (handler_ids(event.department_id), Kind.ESCALATED),
+                (reporter_and_follower_ids(report), Kind.ESCALATED)]
+    if action == Action.RETURN:  # the level's dispatchers must dispatch again
+        return [(dispatcher_ids(report), Kind.RETURNED)]
+    if action == Action.RESOLVE:
+        return [(reporter_and_follower_ids(report), Kind.RESOLVED)]
+    if action in (Action.VERIFY, Action.CLOSE, Action.REJECT):
+        return [(reporter_and_follower_ids(report), Kind.CLOSED)]
+    if action == Action.MERGE:
+        return [([report.reporter_id], Kind.CLOSED)]
+    if action == Action.SUPERVISE:
+        return [(handler_ids(report.department_id) + dispatcher_ids(report), Kind.OVERDUE)]
+    return []
 
 
 def grid_leader_ids(report: Report) -> list[int]:

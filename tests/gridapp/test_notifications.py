@@ -44,14 +44,15 @@ def last_told(report: Report) -> set[tuple[str, str]]:
 # --- who is told ----------------------------------------------------------------------------
 
 
-def test_a_new_report_tells_the_grids_leader(api, user):
+def test_a_new_report_tells_the_grids_leader_and_the_command_centre_that_accepts_it(api, user):
     body = submit(api("resident1"))
-    assert told(report_id=body["id"]) == {("leader5", "new_report")}
+    assert told(report_id=body["id"]) == {("leader5", "new_report"),
+                                          ("dispatcher-community", "new_report")}
 
 
 def test_nobody_is_told_of_their_own_action(api, user):
     body = submit(api("leader5"))  # the leader reports in their own grid
-    assert told(report_id=body["id"]) == set()
+    assert told(report_id=body["id"]) == {("dispatcher-community", "new_report")}
 
 
 STEPS = [  # (status before, actor, action, body, who is told)
@@ -63,8 +64,12 @@ STEPS = [  # (status before, actor, action, body, who is told)
     ("resolved", "resident1", "verify", {}, set()),
     ("resolved", "resident1", "reopen", {"note": "还是不亮"}, {("handler-lighting", "dispatched")}),
     ("submitted", "dispatcher-community", "reject", {"note": "不属实"}, {("resident1", "closed")}),
-    ("accepted", "dispatcher-community", "escalate", {"note": "up"}, set()),
-    ("dispatched", "handler-lighting", "return", {"note": "不归我们"}, set()),
+    # the next level reports in (报到), the department loses the task, the reporter hears
+    ("dispatched", "dispatcher-community", "escalate", {"note": "up"},
+     {("dispatcher-street", "escalated"), ("handler-lighting", "escalated"),
+      ("resident1", "escalated")}),
+    ("dispatched", "handler-lighting", "return", {"note": "不归我们"},
+     {("dispatcher-community", "returned")}),
 ]
 
 

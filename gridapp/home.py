@@ -1,0 +1,71 @@
+"""The mini-program's home screen in one request (`GET /api/v1/home/`): what each role
+needs first. gridapp's figures are here; an app above it adds its own section by
+registering a function (payroll: the leader's stipend), so gridapp never imports it."""
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+from django.db.models import Q
+
+from accounts.models import User
+from gridapp import divisions
+from gridapp.lifecycle import within_verification
+from gridapp.models import Report
+from gridapp.selectors.inbox import unread_count
+from gridapp.selectors.roles import Roles, roles_of
+
+Section = Callable[[User, Roles, datetime], dict]
+SECTIONS: list[Section] = []
+LIGHTS = ("green", "yellow", "red")
+WAITING_FOR_DISPATCHER = (Report.Status.SUBMITTED, Report.Status.ACCEPTED)
+WITH_THE_DEPARTMENT = (Report.Status.DISPATCHED, Report.Status.IN_PROGRESS)
+CLOCK_FIELDS = ("status", "due_at", "sla_started_at", "accept_due_at", "created_at")
+
+
+def register(section: Section) -> Section:
+    """Add a section to every home screen (called from an app's `ready()`)."""
+    if section not in SECTIONS:
+        SECTIONS.append(section)
+    return section
+
+
+def home(user: User, now: datetime) -> dict:
+    roles = roles_of(user)
+    screen = {
+        "my_open_reports": Report.objects.filter(reporter=user,
+                                                 status__in=Report.OPEN_STATUSES).count(),
+        "awaiting_my_verification": _awaiting_verification(user, roles, now),
+        "queue": _lights(_dispatcher_queue(roles), now) if roles.dispatcher_regions else None,
+        "tasks": _lights(Report.objects.filter(
+            department__in=[d.pk for d in roles.handler_departments],
+            status__in=WITH_THE_DEPARTMENT), now) if roles.handler_departments else None,
+        "unread": unread_count(user),
+    }
+    for section in SECTIONS:
+        screen.update(section(user, roles, now))
+    return screen
+
+
+def _awaiting_verification(user: User, roles: Roles, now: datetime) -> int:
+    """Resolved reports the user may still verify: their own, and their grids'."""
+    resolved = Report.objects.filter(Q(reporter=user) | Q(grid_id__in=roles.led_grid_ids),
+                                     status=Report.Status.RESOLVED).only("resolved_at")
+    return sum(within_verification(report, now) for report in resolved)
+
+
+def _dispatcher_queue(roles: Roles):
+    """Reports waiting for the dispatcher: to be accepted or dispatched, at the level of
+    one of their regions."""
+    at_my_levels = Q(pk__in=[])
+    for region in roles.dispatcher_regions:
+        level = region.level if region.level in Report.Level.values else Report.Level.CITY
+        at_my_levels |= Q(region_code__range=divisions.code_range(region.prefix), level=level)
+    return Report.objects.filter(at_my_levels, status__in=WAITING_FOR_DISPATCHER)
+
+
+def _lights(reports, now: datetime) -> dict[str, int]:
+    """`{"total", "green", "yellow", "red"}`: each report's traffic light, from the clock
+    columns alone."""
+    lights = Counter(report.traffic_light(now) for report in reports.only(*CLOCK_FIELDS))
+    return {"total": sum(lights.values()), **{light: lights[light] for light in LIGHTS}}
