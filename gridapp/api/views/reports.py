@@ -2,7 +2,7 @@
 reports"). Thin: parse, authorize, call one service or selector, serialize."""
 
 from django.db.models import Count, QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,6 +19,7 @@ from gridapp.selectors import reports as report_selectors
 from gridapp.services import intake
 
 
+@extend_schema_view(get=extend_schema(examples=examples.CATEGORIES))
 class CategoryList(generics.ListAPIView):
     """Active categories, both levels; `reportable` marks the ones a report may take."""
 
