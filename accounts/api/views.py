@@ -10,6 +10,7 @@ from rest_framework_simplejwt.views import TokenRefreshView
 from accounts import services
 from config.api.openapi import errors
 
+from . import examples
 from .serializers import (
     CodeSerializer,
     LoginResponseSerializer,
@@ -71,7 +72,8 @@ class RefreshView(TokenRefreshView):
 class WeChatPhoneView(APIView):
     """Bind the phone number from `getPhoneNumber` to the current user."""
 
-    @extend_schema(request=CodeSerializer, responses={200: profile_schema()})
+    @extend_schema(request=CodeSerializer, responses={200: profile_schema()},
+                   examples=examples.BIND_PHONE)
     def post(self, request: Request) -> Response:
         body = CodeSerializer(data=request.data)
         body.is_valid(raise_exception=True)

@@ -6,7 +6,7 @@ negotiation and rendering. What a real endpoint costs beyond this is our own cod
 Harmless to keep in production: it needs a valid token and tells nothing.
 """
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +17,7 @@ PONG = {"pong": True}
 
 class Ping(APIView):
     @extend_schema(responses={200: inline_serializer("Pong", {"pong": serializers.BooleanField()})},
-                   summary="constant answer through the whole stack (load-test baseline)")
+                   summary="constant answer through the whole stack (load-test baseline)",
+                   examples=[OpenApiExample("pong", response_only=True, value=PONG)])
     def get(self, request: Request) -> Response:
         return Response(PONG)

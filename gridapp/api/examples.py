@@ -55,11 +55,16 @@ UPLOAD_PHOTO = [
                    value={"file": "(binary JPEG)", "lat": 30.2741, "lng": 120.1551}),
     OpenApiExample("stored", response_only=True, status_codes=["201"], value=PHOTO),
 ]
-ME = [OpenApiExample("a grid leader", response_only=True, value={
-    **USER, "roles": [{"role": "leader", "grid": 3, "grid_code": "HHL-01"}],
-    "memberships": [{"id": 5, "grid": 3, "status": "approved", "member_type": "leader"}]})]
+ME_ANSWER = {**USER, "roles": [{"role": "leader", "grid": 3, "grid_code": "HHL-01"}],
+             "memberships": [{"grid": 3, "grid_code": "HHL-01", "role": "leader",
+                              "status": "active"}]}
+ME = [OpenApiExample("a grid leader", response_only=True, value=ME_ANSWER)]
+UPDATE_ME = [
+    OpenApiExample("a new display name", request_only=True, value={"display_name": "王网格长"}),
+    OpenApiExample("renamed", response_only=True, value=ME_ANSWER),
+]
 
-GRID = {"id": 3, "code": "HHL-01", "name": "黄海路一网格", "community": 7,
+GRID = {"id": 3, "code": "HHL-01", "name": "黄海路第1网格", "community": 7,
         "community_name": "黄海路社区", "leader": USER, "member_count": 6,
         "boundary": {"type": "Polygon", "coordinates": [[
             [109.1100, 21.4800], [109.1120, 21.4800], [109.1120, 21.4820],
@@ -109,3 +114,41 @@ SCORECARD_REPORTS = [OpenApiExample("the reports behind a scorecard", response_o
                  "effective": True, "on_time": True, "rating": 5, "returns": 0,
                  "reopens": 0}],
     "next": None})]
+
+GRID_LIST = [OpenApiExample("a grid", response_only=True, value=GRID)]
+GRID_READ = [OpenApiExample("a grid", response_only=True, value=GRID)]
+INVITE = [OpenApiExample("a code valid for 3 days", response_only=True, status_codes=["201"],
+                         value={"code": "C7K6JA9PYR", "grid": 3,
+                                "expires_at": "2026-11-29T10:30:00+08:00"})]
+MEMBERSHIP = {"id": 21, "grid": 3, "user": {"id": 30, "display_name": "李居民",
+                                            "phone_masked": "139****0030"},
+              "member_type": "volunteer", "status": "pending",
+              "created_at": "2026-11-26T10:30:00+08:00", "decided_at": None}
+MEMBERS = [OpenApiExample("someone waiting for the leader", response_only=True,
+                          value=MEMBERSHIP)]
+# One answer for approve / reject / remove: they share a view and take no body.
+MEMBERSHIP_DECISION = [OpenApiExample("approved", response_only=True, value={
+    **MEMBERSHIP, "status": "active", "decided_at": "2026-11-26T11:02:00+08:00"})]
+REGIONS = [OpenApiExample("a community", response_only=True, value={
+    "id": 4, "code": "450502001001", "name": "黄海路社区", "level": "community",
+    "parent": 3})]
+DEPARTMENTS = [OpenApiExample("a city department", response_only=True, value={
+    "id": 1, "code": "bh-lighting", "name": "北海市照明管理处", "region": 1})]
+CATEGORIES = [OpenApiExample("a category a report may take", response_only=True, value={
+    "id": 5, "code": "streetlight", "name": "路灯不亮", "full_name": "市政设施 / 路灯不亮",
+    "parent": 1, "sla_hours": {"community": 72, "street": 72, "district": 48, "city": 48},
+    "duplicate_radius_m": 100, "reportable": True})]
+MAP_GRIDS = [OpenApiExample("one grid's boundary", response_only=True, value={
+    "type": "FeatureCollection", "features": [{
+        "type": "Feature", "id": 3, "geometry": GRID["boundary"],
+        "properties": {"id": 3, "code": "HHL-01", "name": GRID["name"], "community": 7,
+                       "community_name": "黄海路社区"}}]})]
+MAP_REPORTS = [OpenApiExample("one report's point", response_only=True, value={
+    "type": "FeatureCollection", "features": [{
+        "type": "Feature", "id": 41,
+        "geometry": {"type": "Point", "coordinates": [109.1110, 21.4810]},
+        "properties": {"id": 41, "number": REPORT["number"], "status": "submitted",
+                       "level": "community", "urgent": False, "category": "streetlight",
+                       "category_name": "路灯不亮",
+                       "created_at": "2026-11-26T10:22:05+08:00"}}],
+    "truncated": False})]

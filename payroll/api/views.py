@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -23,6 +23,7 @@ from config.api.queries import validated_query
 from .. import selectors, services
 from ..bank_templates import TEMPLATES
 from ..models import Run, RunExport
+from . import examples
 from . import serializers as s
 
 NOT_FINANCE = _("Only finance staff can do this.")
@@ -37,32 +38,12 @@ def visible_run(request: Request, pk: int) -> Run:
     return get_object_or_404(selectors.visible_runs(request.user), pk=pk)
 
 
-RUN_CREATE_EXAMPLES = [
-    OpenApiExample("a month of one district", request_only=True,
-                   value={"period": "2026-10", "region": "330102000000"}),
-    OpenApiExample("the draft", response_only=True, status_codes=["201"], value={
-        "id": 9, "number": "PR202610-330102-01", "period": "2026-10", "region": 2,
-        "region_code": "330102000000", "region_name": "上城区", "status": "draft",
-        "total": "3600.00", "total_base": "3700.00", "total_withheld": "100.00",
-        "total_adjustments": "0.00", "total_carried": "0.00", "line_count": 12,
-        "payment_count": 12, "prepared_by": 4, "prepared_by_name": "财务张三",
-        "prepared_at": "2026-11-02T09:00:00+08:00", "submitted_by": None,
-        "submitted_at": None, "approved_by": None, "approved_by_name": None,
-        "approved_at": None, "paid_by": None, "paid_at": None,
-        "created_at": "2026-11-02T09:00:00+08:00",
-        "lines": [{"leader": 12, "grid": 3, "kind": "stipend", "days_served": 31,
-                   "base": "300.00", "withheld": "0.00", "adjustments": "0.00",
-                   "net": "300.00", "suspended": False, "note": ""}],
-        "lines_next": None}),
-]
-
-
 class RunListCreate(generics.ListAPIView):
     """GET: runs of the regions under the requester's finance roles. POST: a new draft."""
 
     serializer_class = s.RunSerializer
 
-    @extend_schema(parameters=[s.RunFilterSerializer])
+    @extend_schema(parameters=[s.RunFilterSerializer], examples=examples.RUN_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         """Payroll runs of the regions under the requester's finance roles."""
         return super().get(request, *args, **kwargs)
@@ -72,7 +53,7 @@ class RunListCreate(generics.ListAPIView):
                                   **validated_query(self.request, s.RunFilterSerializer))
 
     @extend_schema(request=s.RunCreateSerializer, responses={201: s.RunCreatedSerializer},
-                   examples=RUN_CREATE_EXAMPLES)
+                   examples=examples.RUN_CREATE)
     @errors({400: ["period_in_future", "no_policy", "run_too_large"], 403: ["permission_denied"],
              409: ["run_exists", "run_overlaps"]})
     def post(self, request: Request) -> Response:
@@ -95,6 +76,7 @@ class RunListCreate(generics.ListAPIView):
                         status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(examples=examples.RUN_READ))
 class RunDetail(generics.RetrieveAPIView):
     """One run: status, totals, counts, who prepared and approved it."""
 
@@ -104,6 +86,7 @@ class RunDetail(generics.RetrieveAPIView):
         return selectors.visible_runs(self.request.user)
 
 
+@extend_schema_view(get=extend_schema(examples=examples.RUN_LINES))
 class RunLines(generics.ListAPIView):
     """The run's lines: one per leader and grid, with days served, withholdings and net."""
 
@@ -113,6 +96,7 @@ class RunLines(generics.ListAPIView):
         return selectors.run_lines(visible_run(self.request, self.kwargs["pk"]))
 
 
+@extend_schema_view(get=extend_schema(examples=examples.RUN_PAYMENTS))
 class RunPayments(generics.ListAPIView):
     """The run's payments, one per payee (their lines netted, never below 0.00): what the
     bank file lists, with the bank details copied at approval."""
@@ -123,6 +107,7 @@ class RunPayments(generics.ListAPIView):
         return selectors.run_payments(visible_run(self.request, self.kwargs["pk"]))
 
 
+@extend_schema_view(get=extend_schema(examples=examples.RUN_EVENTS))
 class RunEvents(generics.ListAPIView):
     """The run's history: every transition, regeneration and bank-file download."""
 
@@ -150,7 +135,8 @@ class RunAction(APIView):
         "regenerate": lambda run, actor, reason: services.regenerate_run(run, actor=actor),
     }
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.RunSerializer)
+    @extend_schema(request=s.ReasonSerializer, responses=s.RunSerializer,
+                   examples=examples.RUN_ACTION)
     def post(self, request: Request, pk: int) -> Response:
         run = visible_run(request, pk)
         body = s.ReasonSerializer(data=request.data)
@@ -238,7 +224,8 @@ class RunExportXLSX(RunExportView):
 class AdjustmentListCreate(generics.ListAPIView):
     serializer_class = s.AdjustmentSerializer
 
-    @extend_schema(parameters=[s.AdjustmentFilterSerializer])
+    @extend_schema(parameters=[s.AdjustmentFilterSerializer],
+                   examples=examples.ADJUSTMENT_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         """Adjustments to leaders' stipends under the requester's regions."""
         return super().get(request, *args, **kwargs)
@@ -247,7 +234,8 @@ class AdjustmentListCreate(generics.ListAPIView):
         return selectors.adjustments_for(
             self.request.user, **validated_query(self.request, s.AdjustmentFilterSerializer))
 
-    @extend_schema(request=s.AdjustmentCreateSerializer, responses={201: s.AdjustmentSerializer})
+    @extend_schema(request=s.AdjustmentCreateSerializer, responses={201: s.AdjustmentSerializer},
+                   examples=examples.ADJUSTMENT_CREATE)
     @errors({400: ["amount_over_limit", "amount_zero", "amount_invalid", "not_a_leader",
                    "grid_required"], 403: ["permission_denied"]})
     def post(self, request: Request) -> Response:
@@ -263,6 +251,7 @@ class AdjustmentListCreate(generics.ListAPIView):
         return Response(s.AdjustmentSerializer(adjustment).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema_view(get=extend_schema(examples=examples.ADJUSTMENT_READ))
 class AdjustmentDetail(generics.RetrieveAPIView):
     """One adjustment and its status (pending, in_run, approved, withdrawn)."""
 
@@ -277,7 +266,8 @@ class AdjustmentWithdraw(APIView):
     """Withdraw an adjustment not yet applied (pending or in a draft); it stays, marked
     withdrawn, with who did it and why."""
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.AdjustmentSerializer)
+    @extend_schema(request=s.ReasonSerializer, responses=s.AdjustmentSerializer,
+                   examples=examples.ADJUSTMENT_WITHDRAW)
     def post(self, request: Request, pk: int) -> Response:
         adjustment = get_object_or_404(selectors.visible_adjustments(request.user), pk=pk)
         body = s.ReasonSerializer(data=request.data)
@@ -293,11 +283,13 @@ class SuspensionListCreate(generics.ListAPIView):
     def get_queryset(self):
         return selectors.visible_suspensions(self.request.user).order_by("-period", "id")
 
+    @extend_schema(examples=examples.SUSPENSION_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         """Stipend suspensions of leaders under the requester's regions."""
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=s.SuspensionCreateSerializer, responses={201: s.SuspensionSerializer})
+    @extend_schema(request=s.SuspensionCreateSerializer, responses={201: s.SuspensionSerializer},
+                   examples=examples.SUSPENSION_CREATE)
     @errors({403: ["permission_denied"], 409: ["month_closed", "already_suspended"]})
     def post(self, request: Request) -> Response:
         """Suspend a leader's stipend for a month."""
@@ -310,6 +302,7 @@ class SuspensionListCreate(generics.ListAPIView):
             status=status.HTTP_201_CREATED))
 
 
+@extend_schema_view(get=extend_schema(examples=examples.SUSPENSION_READ))
 class SuspensionDetail(generics.RetrieveDestroyAPIView):
     """One suspension; DELETE lifts it.
 
@@ -328,7 +321,8 @@ class SuspensionDetail(generics.RetrieveDestroyAPIView):
 class SuspensionLift(APIView):
     """Lift a suspension with a reason; the record stays, with who lifted it and when."""
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.SuspensionSerializer)
+    @extend_schema(request=s.ReasonSerializer, responses=s.SuspensionSerializer,
+                   examples=examples.SUSPENSION_LIFT)
     def post(self, request: Request, pk: int) -> Response:
         suspension = get_object_or_404(selectors.visible_suspensions(request.user), pk=pk)
         body = s.ReasonSerializer(data=request.data)
@@ -347,12 +341,14 @@ class BankAccountChangeListCreate(generics.ListAPIView):
     def get_queryset(self):
         return selectors.visible_bank_account_changes(self.request.user)
 
+    @extend_schema(examples=examples.BANK_ACCOUNT_CHANGE_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         """The bank account history of leaders under the requester's regions."""
         return super().get(request, *args, **kwargs)
 
     @extend_schema(request=s.BankAccountChangeCreateSerializer,
-                   responses={201: s.BankAccountChangeSerializer})
+                   responses={201: s.BankAccountChangeSerializer},
+                   examples=examples.BANK_ACCOUNT_CHANGE_CREATE)
     @errors({400: ["account_number_invalid", "bank_details_required", "not_a_leader"],
              403: ["permission_denied"],
              409: ["change_pending"]})
@@ -367,6 +363,7 @@ class BankAccountChangeListCreate(generics.ListAPIView):
             status=status.HTTP_201_CREATED))
 
 
+@extend_schema_view(get=extend_schema(examples=examples.BANK_ACCOUNT_CHANGE_READ))
 class BankAccountChangeDetail(generics.RetrieveAPIView):
     """One bank account change request and its decision."""
 
@@ -387,7 +384,8 @@ class BankAccountChangeDecision(APIView):
     SERVICES = {"approve": services.approve_bank_account_change,
                 "reject": services.reject_bank_account_change}
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.BankAccountChangeSerializer)
+    @extend_schema(request=s.ReasonSerializer, responses=s.BankAccountChangeSerializer,
+                   examples=examples.BANK_ACCOUNT_CHANGE_DECISION)
     def post(self, request: Request, pk: int) -> Response:
         change = get_object_or_404(selectors.visible_bank_account_changes(request.user), pk=pk)
         body = s.ReasonSerializer(data=request.data)

@@ -22,6 +22,7 @@ from .. import selectors as run_selectors
 from ..bank_templates import TEMPLATES
 from ..yearend import selectors, services
 from ..yearend.models import Distribution, DistributionExport
+from . import examples
 from . import year_end_serializers as s
 from .views import CSVRenderer, FileView, XLSXRenderer, _require_finance_role
 
@@ -322,7 +323,7 @@ class MyPayroll(APIView):
     """A leader's own lines (approved and paid runs) and year-end shares (published on)."""
 
     @extend_schema(parameters=[s.base.MyPayrollFilterSerializer],
-                   responses=s.MyPayrollSerializer)
+                   responses=s.MyPayrollSerializer, examples=examples.MY_PAYROLL)
     def get(self, request: Request) -> Response:
         """The requester's own stipend lines and year-end shares, of one year if given."""
         query = validated_query(request, s.base.MyPayrollFilterSerializer)

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,7 +31,7 @@ class RegionList(generics.ListAPIView):
 
     serializer_class = s.RegionSerializer
 
-    @extend_schema(parameters=[s.RegionFilterSerializer])
+    @extend_schema(parameters=[s.RegionFilterSerializer], examples=examples.REGIONS)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -44,7 +44,8 @@ class DepartmentList(generics.ListAPIView):
 
     serializer_class = s.DepartmentSerializer
 
-    @extend_schema(parameters=[s.DepartmentFilterSerializer])
+    @extend_schema(parameters=[s.DepartmentFilterSerializer],
+                   examples=examples.DEPARTMENTS)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -57,7 +58,7 @@ class GridList(LagTolerantReads, generics.ListAPIView):
 
     serializer_class = s.GridSerializer
 
-    @extend_schema(parameters=[s.GridFilterSerializer])
+    @extend_schema(parameters=[s.GridFilterSerializer], examples=examples.GRID_LIST)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -66,6 +67,7 @@ class GridList(LagTolerantReads, generics.ListAPIView):
                                    **validated_query(self.request, s.GridFilterSerializer))
 
 
+@extend_schema_view(get=extend_schema(examples=examples.GRID_READ))
 class GridDetail(generics.RetrieveAPIView):
     """One grid with its leader, member count and boundary (GeoJSON Polygon)."""
 
@@ -100,7 +102,8 @@ def visible_grid(request: Request, pk: int) -> Grid:
 class InviteCreate(APIView):
     """The grid's leader makes an invite code for a new member (valid for a few days)."""
 
-    @extend_schema(request=None, responses={201: s.InviteSerializer})
+    @extend_schema(request=None, responses={201: s.InviteSerializer},
+                   examples=examples.INVITE)
     def post(self, request: Request, pk: int) -> Response:
         grid = visible_grid(request, pk)
         return idempotent(request, lambda: Response(
@@ -116,7 +119,7 @@ class GridMembers(generics.ListAPIView):
     serializer_class = s.MembershipSerializer
     queryset = GridMembership.objects.none()  # names the model for the schema
 
-    @extend_schema(parameters=[s.MembershipFilterSerializer])
+    @extend_schema(parameters=[s.MembershipFilterSerializer], examples=examples.MEMBERS)
     def get(self, request: Request, *args, **kwargs) -> Response:
         return super().get(request, *args, **kwargs)
 
@@ -152,7 +155,8 @@ class MembershipDecision(APIView):
 
     action: str = ""
 
-    @extend_schema(request=None, responses=s.MembershipSerializer)
+    @extend_schema(request=None, responses=s.MembershipSerializer,
+                   examples=examples.MEMBERSHIP_DECISION)
     def post(self, request: Request, pk: int) -> Response:
         membership = get_object_or_404(selectors.visible_memberships(request.user), pk=pk)
         membership = services.decide_membership(membership, action=self.action, actor=request.user)

@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from config.api.queries import validated_query
 from config.api.replica import LagTolerantReads
+from gridapp.api import examples
 from gridapp.api.serializers import projects as ps
 from gridapp.api.serializers import reports as s
 from gridapp.selectors import grids as grid_selectors
@@ -24,7 +25,8 @@ GEOJSON = {"type": "object", "properties": {"type": {"type": "string"},
 class MapReports(LagTolerantReads, APIView):
     """Visible reports as GeoJSON points (`[lng, lat]`, GCJ-02), newest first."""
 
-    @extend_schema(parameters=[s.MapReportsQuerySerializer], responses={200: GEOJSON})
+    @extend_schema(parameters=[s.MapReportsQuerySerializer], responses={200: GEOJSON},
+                   examples=examples.MAP_REPORTS)
     def get(self, request: Request) -> Response:
         query = s.MapReportsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -76,7 +78,8 @@ class MapClusters(LagTolerantReads, APIView):
 class MapGrids(LagTolerantReads, APIView):
     """Visible grids' boundaries as GeoJSON polygons, optionally under one region."""
 
-    @extend_schema(parameters=[s.MapGridsQuerySerializer], responses={200: GEOJSON})
+    @extend_schema(parameters=[s.MapGridsQuerySerializer], responses={200: GEOJSON},
+                   examples=examples.MAP_GRIDS)
     def get(self, request: Request) -> Response:
         region = validated_query(request, s.MapGridsQuerySerializer).get("region")
         rows = grid_selectors.visible_grids_under(request.user, region).order_by("code").values("pk", "code", "name", "boundary", "community_id",

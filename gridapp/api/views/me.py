@@ -18,7 +18,8 @@ class MeView(APIView):
         """The signed-in user: masked phone, roles and grid memberships."""
         return Response(MeSerializer(request.user).data)
 
-    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer)
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer,
+                   examples=examples.UPDATE_ME)
     def patch(self, request: Request) -> Response:
         """Rename the signed-in user (`display_name`)."""
         body = MeUpdateSerializer(data=request.data, partial=True)

@@ -3,7 +3,7 @@ reports"). Thin: parse, authorize, call one service or selector, serialize."""
 
 from django.db.models import Count, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +22,7 @@ from gridapp.selectors.roles import roles_of
 from gridapp.services import intake
 
 
+@extend_schema_view(get=extend_schema(examples=examples.CATEGORIES))
 class CategoryList(generics.ListAPIView):
     """Active categories, both levels; `reportable` marks the ones a report may take."""
 
