@@ -18,12 +18,6 @@ WITHOUT_EXAMPLES = {
     "GET /api/v1/payroll/year-end/{id}/export.xlsx",
     "GET /api/v1/payroll/year-end/{id}/notice.csv",
     "GET /api/v1/payroll/year-end/{id}/notice.xlsx",
-    # The report lifecycle actions: being reworked in gridapp/api/views/workflow.py.
-    "POST /api/v1/reports/{id}/accept/", "POST /api/v1/reports/{id}/escalate/",
-    "POST /api/v1/reports/{id}/merge/", "POST /api/v1/reports/{id}/reject/",
-    "POST /api/v1/reports/{id}/reopen/", "POST /api/v1/reports/{id}/resolve/",
-    "POST /api/v1/reports/{id}/return/", "POST /api/v1/reports/{id}/start/",
-    "POST /api/v1/reports/{id}/verify/", "POST /api/v1/reports/{id}/rating/",
 }
 
 

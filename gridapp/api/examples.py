@@ -16,20 +16,21 @@ REPORT = {
     "category": 7, "category_code": "ENV-RUBBISH", "category_name": "环境卫生 / 垃圾堆放",
     "description": "小区东门垃圾堆放三天未清运", "address": "湖滨路 12 号东门",
     "lat": 30.2741, "lng": 120.1551, "grid": 3, "grid_code": "HHL-01", "reporter": USER,
-    "source": "app", "urgent": False, "department": None, "department_name": None,
+    "source": "miniprogram", "urgent": False, "department": None, "department_name": None,
     "due_at": "2026-11-27T10:22:05+08:00", "duplicate_of": None,
     "thumbnail_url": PHOTO["thumbnail_url"], "photo_count": 1,
     "created_at": "2026-11-26T10:22:05+08:00", "updated_at": "2026-11-26T10:22:05+08:00",
     "flags": None, "suggested_department": 2, "suggested_department_name": "湖滨街道城管科",
     "sla_started_at": "2026-11-26T10:22:05+08:00", "traffic_light": "green",
     "overdue": False, "supervised_at": None, "resolved_at": None, "rating": None,
-    "actions": [],
+    "actions": [], "accept_due_at": "2026-11-27T10:22:05+08:00",
+    "deadline_at": "2026-12-11T10:22:05+08:00",
 }
 TIMELINE = [{"action": "submit", "actor": USER, "from_status": None,
              "to_status": "submitted", "level": "community", "note": "",
              "at": "2026-11-26T10:22:05+08:00"}]
 REPORT_DETAIL = {**REPORT, "suggestion_evidence": None, "photos": {"before": [PHOTO], "after": []},
-                 "timeline": TIMELINE}
+                 "timeline": TIMELINE, "project": None, "caller": None}
 DISPATCHED = {**REPORT_DETAIL, "status": "dispatched", "department": 2,
               "department_name": "湖滨街道城管科", "actions": ["start", "return", "escalate"]}
 
@@ -152,3 +153,34 @@ MAP_REPORTS = [OpenApiExample("one report's point", response_only=True, value={
                        "category_name": "路灯不亮",
                        "created_at": "2026-11-26T10:22:05+08:00"}}],
     "truncated": False})]
+
+
+def _moved(title: str, body: dict, **report) -> list[OpenApiExample]:
+    """A lifecycle action's request and the report after it."""
+    return [OpenApiExample(title, request_only=True, value=body),
+            OpenApiExample("the report after", response_only=True,
+                           value={**REPORT_DETAIL, **report})]
+
+
+ACTIONS = {
+    "accept": _moved("accepted with a note", {"note": "已受理"}, status="accepted",
+                     actions=["dispatch", "escalate"]),
+    "start": _moved("on the way", {}, **{**DISPATCHED, "status": "in_progress"}),
+    "resolve": _moved("fixed, with an after photo", {"note": "已清运", "photo_ids": [52]},
+                      status="resolved", resolved_at="2026-11-26T16:05:00+08:00"),
+    "verify": _moved("checked on the spot", {"note": "已核实"}, status="closed"),
+    "reopen": _moved("not fixed after all", {"note": "垃圾又堆起来了"}, status="dispatched"),
+    "escalate": _moved("beyond the community", {"note": "涉及多个部门，需街道协调"},
+                       status="submitted", level="street", department=None,
+                       department_name=None),
+    "return": _moved("not this department's", {"note": "不属于本部门职责"}, status="accepted",
+                     department=None, department_name=None),
+    "reject": _moved("not a real problem", {"note": "现场核实无此问题"}, status="rejected"),
+    "merge": _moved("the same problem", {"duplicate_of": 38, "note": "同一处垃圾"},
+                    status="duplicate", duplicate_of=38),
+}
+RATING = [OpenApiExample("five stars", request_only=True,
+                         value={"score": 5, "comment": "处理很快"}),
+          OpenApiExample("rated", response_only=True, status_codes=["201"],
+                         value={"report": 41, "score": 5, "comment": "处理很快",
+                                "at": "2026-11-27T09:00:00+08:00"})]

@@ -67,7 +67,7 @@ ACTION_BODIES: dict[str, type[serializers.Serializer]] = {
 }
 
 
-ACTION_EXAMPLES = {"dispatch": examples.DISPATCH}
+ACTION_EXAMPLES = {**examples.ACTIONS, "dispatch": examples.DISPATCH}
 
 
 def action_view(action: str) -> type[ReportAction]:
@@ -89,7 +89,8 @@ def action_view(action: str) -> type[ReportAction]:
 class ReportRating(APIView):
     """评哨: the reporter rates a resolved or closed report once → 201 the rating."""
 
-    @extend_schema(request=ws.RatingBodySerializer, responses={201: ws.ReportRatingSerializer})
+    @extend_schema(request=ws.RatingBodySerializer, responses={201: ws.ReportRatingSerializer},
+                   examples=examples.RATING)
     def post(self, request: Request, pk: int) -> Response:
         report, data = permitted_body(request, pk, lifecycle.RATE, ws.RatingBodySerializer)
         return idempotent(request, lambda: Response(
