@@ -129,6 +129,16 @@ class VerificationClosed(Conflict):
     default_detail = _("Verifying or reopening is possible for %(days)s days after resolving.")
 
 
+class ExtensionPending(Conflict):
+    default_code = "extension_pending"
+    default_detail = _("An extension asked for is still waiting for the dispatcher.")
+
+
+class NoExtensionPending(Conflict):
+    default_code = "no_extension_pending"
+    default_detail = _("No extension has been asked for.")
+
+
 class AlreadyRated(Conflict):
     default_code = "already_rated"
     default_detail = _("This report has already been rated.")

@@ -50,6 +50,11 @@ DISPATCHER_ACTIONS = frozenset({Action.ACCEPT, Action.DISPATCH, Action.REJECT, A
 HANDLER_ACTIONS = frozenset({Action.START, Action.RESOLVE, Action.RETURN})
 VERIFIER_ACTIONS = frozenset({Action.VERIFY, Action.REOPEN})
 RATE = "rating"  # the rating endpoint, not a transition
+# 延期: asked for by the department while it works on the report, decided by the level's
+# dispatcher; the status stays, `due_at` moves on approval. Named as their endpoints.
+REQUEST_EXTENSION, APPROVE_EXTENSION, DENY_EXTENSION = (
+    "request-extension", "approve-extension", "deny-extension")
+EXTENDABLE = (Status.DISPATCHED, Status.IN_PROGRESS)
 USER_ACTIONS: tuple[str, ...] = (Action.ACCEPT, Action.DISPATCH, Action.START, Action.RESOLVE, Action.VERIFY, Action.REOPEN,
                                  Action.ESCALATE, Action.RETURN, Action.REJECT, Action.MERGE)
 RATEABLE = (Status.RESOLVED, Status.CLOSED)
@@ -107,6 +112,10 @@ def may(user: User, action: str, report: Report) -> bool:
         return report.reporter_id == user.pk or report.grid_id in roles.led_grid_ids
     if action == RATE:
         return report.reporter_id == user.pk
+    if action == REQUEST_EXTENSION:
+        return may(user, Action.START, report)  # the department's staff
+    if action in (APPROVE_EXTENSION, DENY_EXTENSION):
+        return may(user, Action.ACCEPT, report)  # the level's dispatchers
     return False
 
 
@@ -122,6 +131,11 @@ def allowed_actions(report: Report, user: User, now: datetime | None = None) -> 
         actions = [a for a in actions if a not in VERIFIER_ACTIONS]
     if report.status in RATEABLE and report.rating is None and may(user, RATE, report):
         actions.append(RATE)
+    if report.status in EXTENDABLE:
+        pending = report.extension_hours is not None
+        asks = [] if pending else [REQUEST_EXTENSION]
+        actions += [a for a in (*asks, *([APPROVE_EXTENSION, DENY_EXTENSION] if pending else []))
+                    if may(user, a, report)]
     return actions
 
 

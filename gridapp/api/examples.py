@@ -30,7 +30,7 @@ TIMELINE = [{"action": "submit", "actor": USER, "from_status": None,
              "to_status": "submitted", "level": "community", "note": "",
              "at": "2026-11-26T10:22:05+08:00"}]
 REPORT_DETAIL = {**REPORT, "suggestion_evidence": None, "photos": {"before": [PHOTO], "after": []},
-                 "timeline": TIMELINE, "project": None, "caller": None}
+                 "timeline": TIMELINE, "project": None, "caller": None, "extension": None}
 DISPATCHED = {**REPORT_DETAIL, "status": "dispatched", "department": 2,
               "department_name": "湖滨街道城管科", "actions": ["start", "return", "escalate"]}
 
@@ -179,6 +179,14 @@ ACTIONS = {
     "merge": _moved("the same problem", {"duplicate_of": 38, "note": "同一处垃圾"},
                     status="duplicate", duplicate_of=38),
 }
+EXTENSION_PENDING = {"hours": 48, "requested_at": "2026-11-27T09:00:00+08:00"}
+ACTIONS.update({
+    "request-extension": _moved("two more days", {"hours": 48, "note": "需等待配件到货"},
+                                **{**DISPATCHED, "extension": EXTENSION_PENDING}),
+    "approve-extension": _moved("granted", {"note": "同意延期"},
+                                **{**DISPATCHED, "due_at": "2026-11-29T10:22:05+08:00"}),
+    "deny-extension": _moved("refused", {"note": "请按期办结"}, **DISPATCHED),
+})
 RATING = [OpenApiExample("five stars", request_only=True,
                          value={"score": 5, "comment": "处理很快"}),
           OpenApiExample("rated", response_only=True, status_codes=["201"],

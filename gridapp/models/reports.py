@@ -163,6 +163,12 @@ class Report(models.Model):
     # the receiving (受理) deadline, set at submission; and the overall deadline from
     # submission, which escalation does not reset (docs/workflow.md)
     accept_due_at = models.DateTimeField(_("accept due at"), null=True, blank=True)
+    # an extension (延期) the department asked for and the level's dispatcher has not
+    # decided yet: one at a time; `due_at` moves only when it is approved
+    extension_hours = models.PositiveSmallIntegerField(_("extension asked (hours)"), null=True,
+                                                       blank=True)
+    extension_requested_at = models.DateTimeField(_("extension asked at"), null=True,
+                                                  blank=True)
     deadline_at = models.DateTimeField(_("overall deadline"), null=True, blank=True)
     urgent = models.BooleanField(_("urgent"), default=False)
     # the governance project the report belongs to (gridapp/models/projects.py)
@@ -273,10 +279,13 @@ class ReportEvent(models.Model):
         SUPERVISE = "supervise", _("supervise (overdue)")
         CLOSE = "close", _("close (not verified in time)")
         RATE = "rate", _("rate")
+        REQUEST_EXTENSION = "request_extension", _("request an extension")
+        APPROVE_EXTENSION = "approve_extension", _("approve the extension")
+        DENY_EXTENSION = "deny_extension", _("deny the extension")
 
     report = models.ForeignKey(Report, on_delete=models.PROTECT, related_name="events",
                                verbose_name=_("report"))
-    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    action = models.CharField(_("action"), max_length=24, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True,
                               blank=True, related_name="+", verbose_name=_("actor"))
     from_status = models.CharField(_("from status"), max_length=16, blank=True)

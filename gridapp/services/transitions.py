@@ -11,18 +11,21 @@ the messages are queued after commit (`gridapp.services.notifications`).
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from config.api.errors import DomainError, Forbidden, InvalidTransition
 from gridapp.errors import (AfterPhotoRequired, AlreadyRated, DepartmentOutOfReach,
-                            DepartmentRequired, InvalidOriginal, TopLevel)
-from gridapp.lifecycle import (RATE, RATEABLE, TRANSITIONS, Action, clock, may, next_level,
+                            DepartmentRequired, ExtensionPending, InvalidOriginal,
+                            NoExtensionPending, TopLevel)
+from gridapp.lifecycle import (APPROVE_EXTENSION, DENY_EXTENSION, EXTENDABLE, RATE, RATEABLE,
+                               REQUEST_EXTENSION, TRANSITIONS, Action, clock, may, next_level,
                                require, require_dispatcher, require_verifier, required_note)
 from gridapp.models import Department, Photo, Report, ReportEvent
 from gridapp.selectors.routing import Suggestion, in_reach, suggest
@@ -224,11 +227,90 @@ def rate_report(report: Report, *, actor: User, score: int, comment: str = "") -
     return report
 
 
+# --- extensions (延期) -----------------------------------------------------------------
+
+
+@transaction.atomic
+def request_extension(report: Report, *, actor: User, hours: int, note: str) -> Report:
+    """The department asks the level for more time, saying why; one request at a time."""
+    _require_extension(actor, REQUEST_EXTENSION, report)
+    note, now = required_note(note), timezone.now()
+    if not _pending(report).filter(extension_hours__isnull=True).update(
+            extension_hours=hours, extension_requested_at=now, updated_at=now):
+        raise ExtensionPending()
+    report.extension_hours, report.extension_requested_at = hours, now
+    record_event(report, Action.REQUEST_EXTENSION, actor=actor, from_status=report.status,
+                 note=_extension_note(hours, note), department=report.department, now=now)
+    return report
+
+
+@transaction.atomic
+def approve_extension(report: Report, *, actor: User, note: str = "") -> Report:
+    """The level's dispatcher grants the time asked: `due_at` moves by it (and a flag of
+    being overdue goes if the new time is ahead)."""
+    hours = _decidable(actor, APPROVE_EXTENSION, report)
+    now = timezone.now()
+    due_at = (report.due_at or now) + timedelta(hours=hours)
+    changes = {"due_at": due_at, "extension_hours": None, "extension_requested_at": None,
+               "updated_at": now, **({"supervised_at": None} if due_at > now else {})}
+    if not _pending(report).filter(extension_hours=hours).update(**changes):
+        raise InvalidTransition(_("The report has just been changed by someone else."))
+    for name, value in changes.items():
+        setattr(report, name, value)
+    record_event(report, Action.APPROVE_EXTENSION, actor=actor, from_status=report.status,
+                 note=_extension_note(hours, note.strip()), department=report.department,
+                 now=now)
+    return report
+
+
+@transaction.atomic
+def deny_extension(report: Report, *, actor: User, note: str) -> Report:
+    """The level's dispatcher says no, and why; the due time stays."""
+    hours = _decidable(actor, DENY_EXTENSION, report)
+    note, now = required_note(note), timezone.now()
+    if not _pending(report).filter(extension_hours=hours).update(
+            extension_hours=None, extension_requested_at=None, updated_at=now):
+        raise InvalidTransition(_("The report has just been changed by someone else."))
+    report.extension_hours = report.extension_requested_at = None
+    record_event(report, Action.DENY_EXTENSION, actor=actor, from_status=report.status,
+                 note=_extension_note(hours, note), department=report.department, now=now)
+    return report
+
+
+def _require_extension(actor: User, action: str, report: Report) -> None:
+    """Role first, status second, as for every action."""
+    if not may(actor, action, report):
+        raise Forbidden()
+    if report.status not in EXTENDABLE:
+        raise InvalidTransition()
+
+
+def _decidable(actor: User, action: str, report: Report) -> int:
+    _require_extension(actor, action, report)
+    if report.extension_hours is None:
+        raise NoExtensionPending()
+    return report.extension_hours
+
+
+def _pending(report: Report):
+    """The report as we read it: same status, level and department."""
+    return Report.objects.filter(pk=report.pk, status=report.status, level=report.level,
+                                 department_id=report.department_id)
+
+
+def _extension_note(hours: int, note: str) -> str:
+    """The timeline's line, in the site's language whoever asked."""
+    with translation.override(settings.LANGUAGE_CODE):
+        text = str(_("%(hours)s hours") % {"hours": hours})
+    return f"{text}: {note}" if note else text
+
+
 ACTIONS: dict[str, Callable[..., Report]] = {
     Action.ACCEPT: accept_report, Action.DISPATCH: dispatch_report, Action.START: start_report,
     Action.RESOLVE: resolve_report, Action.VERIFY: verify_report, Action.REOPEN: reopen_report,
     Action.ESCALATE: escalate_report, Action.RETURN: return_report, Action.REJECT: reject_report,
-    Action.MERGE: merge_report,
+    Action.MERGE: merge_report, REQUEST_EXTENSION: request_extension,
+    APPROVE_EXTENSION: approve_extension, DENY_EXTENSION: deny_extension,
 }
 
 

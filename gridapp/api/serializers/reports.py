@@ -210,10 +210,21 @@ class ReportDetailSerializer(ReportSerializer):
     suggestion_evidence = serializers.SerializerMethodField()
     project = serializers.SerializerMethodField()
     caller = serializers.SerializerMethodField()
+    extension = serializers.SerializerMethodField()
 
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "suggestion_evidence", "photos", "timeline",
-                  "project", "caller"]
+                  "project", "caller", "extension"]
+
+    @extend_schema_field({"type": "object", "nullable": True, "properties": {
+        "hours": {"type": "integer"}, "requested_at": {"type": "string", "format": "date-time"}}})
+    def get_extension(self, report: Report) -> dict | None:
+        """The extension (延期) the department asked for, waiting for the dispatcher."""
+        if report.extension_hours is None:
+            return None
+        return {"hours": report.extension_hours,
+                "requested_at": serializers.DateTimeField().to_representation(
+                    report.extension_requested_at)}
 
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
         "name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}})

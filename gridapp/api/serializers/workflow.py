@@ -38,6 +38,13 @@ class DepartmentField(IdOrCodeField):
         return Department.objects.select_related("region")
 
 
+class ExtensionRequestSerializer(ActionReasonSerializer):
+    """request-extension: how many more hours, and why."""
+
+    hours = serializers.IntegerField(min_value=1, max_value=720,
+                                     help_text="more hours asked, 1 to 720 (30 days)")
+
+
 class ActionDispatchSerializer(ActionNoteSerializer):
     department = DepartmentField(required=False, allow_null=True, default=None)
 

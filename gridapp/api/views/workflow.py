@@ -64,10 +64,18 @@ ACTION_BODIES: dict[str, type[serializers.Serializer]] = {
     "resolve": ws.ActionResolveSerializer, "verify": ws.ActionNoteSerializer, "reopen": ws.ActionReasonSerializer,
     "escalate": ws.ActionReasonSerializer, "return": ws.ActionReasonSerializer,
     "reject": ws.ActionReasonSerializer, "merge": ws.ActionMergeSerializer,
+    lifecycle.REQUEST_EXTENSION: ws.ExtensionRequestSerializer,
+    lifecycle.APPROVE_EXTENSION: ws.ActionNoteSerializer,
+    lifecycle.DENY_EXTENSION: ws.ActionReasonSerializer,
 }
 
 
 ACTION_EXAMPLES = {**examples.ACTIONS, "dispatch": examples.DISPATCH}
+ACTION_ERRORS = {lifecycle.REQUEST_EXTENSION: {400: ["note_required"],
+                                               409: ["extension_pending"]},
+                 lifecycle.APPROVE_EXTENSION: {409: ["no_extension_pending"]},
+                 lifecycle.DENY_EXTENSION: {400: ["note_required"],
+                                            409: ["no_extension_pending"]}}
 
 
 def action_view(action: str) -> type[ReportAction]:
@@ -75,12 +83,13 @@ def action_view(action: str) -> type[ReportAction]:
     body_class = ACTION_BODIES[action]
 
     @extend_schema(request=body_class, responses={200: s.ReportDetailSerializer},
-                   operation_id=f"reports_{action}", summary=f"{action} a report",
-                   examples=ACTION_EXAMPLES.get(action, []))
+                   operation_id=f"reports_{action.replace('-', '_')}",
+                   summary=f"{action} a report", examples=ACTION_EXAMPLES.get(action, []))
+    @errors(ACTION_ERRORS.get(action, {}))
     def post(self, request: Request, pk: int) -> Response:
         return ReportAction.post(self, request, pk)
 
-    name = "Report" + action.title() + "Action"
+    name = "Report" + action.title().replace("-", "") + "Action"
     return type(name, (ReportAction,), {"action": action, "body_class": body_class,
                                         "post": post, "__doc__": ReportAction.__doc__})
 
