@@ -23,7 +23,7 @@ from accounts.models import User
 from config.api.errors import DomainError, Forbidden, InvalidTransition
 from gridapp.errors import (AfterPhotoRequired, AlreadyRated, DepartmentOutOfReach,
                             DepartmentRequired, ExtensionPending, InvalidOriginal,
-                            NoExtensionPending, TopLevel)
+                            NoExtensionPending, NoteRequired, TopLevel)
 from gridapp.lifecycle import (APPROVE_EXTENSION, DENY_EXTENSION, EXTENDABLE, RATE, RATEABLE,
                                REQUEST_EXTENSION, TRANSITIONS, Action, clock, may, next_level,
                                require, require_dispatcher, require_verifier, required_note)
@@ -130,11 +130,15 @@ def reject_report(report: Report, *, actor: User, note: str) -> Report:
 @transaction.atomic
 def merge_report(report: Report, *, actor: User, duplicate_of: Report, note: str = "") -> Report:
     """Close `report` as a duplicate of an open one; its reporter is told and from now on
-    follows the original (sees it, gets its messages)."""
+    follows the original (sees it, gets its messages). Across categories (a 楼道堆物 into
+    a 路灯) only with a note saying why."""
     level = require_dispatcher(actor, Action.MERGE, report)
     original = Report.objects.select_for_update().filter(pk=duplicate_of.pk).first()
     if original is None or original.pk == report.pk or original.status not in Report.OPEN_STATUSES:
         raise InvalidOriginal()
+    if original.category_id != report.category_id and not note.strip():
+        raise NoteRequired(_("These reports are of different categories: say why they are "
+                             "the same problem."))
     commit(report, Step(Action.MERGE, note.strip() or original.number,
                          {"level": level, "duplicate_of": original}),
             actor=actor, now=timezone.now())

@@ -1,6 +1,7 @@
-"""Extensions (延期, issue 14 point 5): the department asks with a reason, the level's
-dispatcher approves or denies, the due time moves only on approval, every step is in the
-timeline, one request at a time."""
+"""Workflow additions (issue 14): extensions (延期, point 5) — the department asks with a
+reason, the level's dispatcher approves or denies, the due time moves only on approval,
+every step is in the timeline, one request at a time; and merging across categories only
+with a note (point 4)."""
 
 from datetime import datetime, timedelta
 
@@ -88,3 +89,23 @@ def test_a_report_not_with_the_department_cannot_be_extended(api, user):
     resolved = report_in("resolved", reporter=user("resident1"), department=lighting())
     response = act(api("handler-lighting"), resolved.pk, "request-extension", hours=24, note="x")
     assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
+
+
+# --- merging across categories (issue 14 point 4) ---------------------------------------
+
+def test_a_merge_across_categories_needs_a_note_saying_why(api, user):
+    lamp = report_in("submitted", reporter=user("resident1"))
+    clutter = report_in("submitted", reporter=user("resident2"), category="clutter")
+    dispatcher = api("dispatcher-community")
+    refused = act(dispatcher, clutter.pk, "merge", duplicate_of=lamp.pk)
+    assert (refused.status_code, refused.json()["code"]) == (400, "note_required")
+    assert Report.objects.get(pk=clutter.pk).status == "submitted"
+    done = ok(act(dispatcher, clutter.pk, "merge", duplicate_of=lamp.pk, note="同一处：灯下堆物"))
+    assert done["status"] == "duplicate" and done["duplicate_of"] == lamp.pk
+
+
+def test_a_merge_within_a_category_needs_no_note(api, user):
+    first = report_in("submitted", reporter=user("resident1"))
+    second = report_in("submitted", reporter=user("resident2"))
+    assert ok(act(api("dispatcher-community"), second.pk, "merge",
+                  duplicate_of=first.pk))["status"] == "duplicate"
