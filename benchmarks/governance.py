@@ -21,15 +21,13 @@ records the figures.
 """
 
 import argparse
-import os
-import platform
 import random
 import statistics
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
+from _measure import describe_run, timed  # noqa: E402
 
 BENCH_DB_NAME = "gridlink_bench_governance"
 LAT0, LNG0 = 21.40, 109.05  # south-west corner of the generated city (GCJ-02)
@@ -117,12 +115,6 @@ def raw_clusters() -> list:
         return cursor.fetchall()
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
@@ -141,9 +133,7 @@ def main() -> None:
 
         started = time.perf_counter()
         build_reports(args.reports, rng)
-        print(f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-              f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-              f"{args.reports:,} reports built in {time.perf_counter() - started:.0f} s")
+        print(describe_run(args.reports, started))
 
         dispatcher = User.objects.get(username="dispatcher-city")
         client = APIClient()

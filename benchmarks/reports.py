@@ -22,15 +22,13 @@ docs/performance.md records the figures.
 """
 
 import argparse
-import os
-import platform
 import random
 import statistics
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
+from _measure import describe_run, timed  # noqa: E402
 
 BENCH_DB_NAME = "gridlink_bench_reports"
 LAT0, LNG0 = 21.40, 109.05  # south-west corner of the generated city (GCJ-02)
@@ -123,12 +121,6 @@ def median_ms(samples: list[float]) -> str:
     return f"{statistics.median(samples):>9.2f} {p90:>9.2f}"
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return (time.perf_counter() - start) * 1000
-
-
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
@@ -137,7 +129,6 @@ def main() -> None:
         from config.demo import build_demo_world
 
         build_demo_world()
-        from django.conf import settings
         from rest_framework.test import APIClient
         from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -147,9 +138,7 @@ def main() -> None:
 
         started = time.perf_counter()
         build_reports(args.reports, rng)
-        print(f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
-              f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-              f"{args.reports:,} reports built in {time.perf_counter() - started:.0f} s")
+        print(describe_run(args.reports, started))
 
         categories = list(Category.objects.filter(children__isnull=True))
         lookups = [new_report(rng, categories) for _i in range(args.lookups)]

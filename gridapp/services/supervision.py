@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,28 +78,28 @@ def _sweep(candidates: QuerySet[Report], handle: Callable[[Report], bool]) -> in
 
 
 def _flag_overdue(report: Report, now: datetime) -> bool:
-    if not Report.objects.filter(pk=report.pk, status=report.status, due_at=report.due_at,
-                                 supervised_at__isnull=True).update(supervised_at=now,
-                                                                    updated_at=now):
-        return False
-    report.supervised_at = now
-    record_event(report, Action.SUPERVISE, actor=None, from_status=report.status,
-                 note=str(_("Overdue: it was due at %(due)s.") % {
-                     "due": f"{timezone.localtime(report.due_at):%Y-%m-%d %H:%M}"}),
-                 department=report.department, now=now)
-    return True
+    return _flag(report, now, Q(due_at=report.due_at), department=report.department,
+                 note=_("Overdue: it was due at %(due)s."), due=report.due_at)
 
 
 def _flag_unaccepted(report: Report, now: datetime) -> bool:
-    if not Report.objects.filter(pk=report.pk, status=Status.SUBMITTED, due_at__isnull=True,
+    return _flag(report, now, Q(status=Status.SUBMITTED, due_at__isnull=True),
+                 note=_("Not accepted in time: it was to be accepted by %(due)s."),
+                 due=report.accept_due_at)
+
+
+def _flag(report: Report, now: datetime, still: Q, *, note: str, due: datetime,
+          department=None) -> bool:
+    """Flag once, if the report is still as found (`still`): a supervise event whose
+    note says which deadline passed."""
+    if not Report.objects.filter(still, pk=report.pk, status=report.status,
                                  supervised_at__isnull=True).update(supervised_at=now,
                                                                     updated_at=now):
         return False
     report.supervised_at = now
     record_event(report, Action.SUPERVISE, actor=None, from_status=report.status,
-                 note=str(_("Not accepted in time: it was to be accepted by %(due)s.") % {
-                     "due": f"{timezone.localtime(report.accept_due_at):%Y-%m-%d %H:%M}"}),
-                 now=now)
+                 note=str(note % {"due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}"}),
+                 department=department, now=now)
     return True
 
 

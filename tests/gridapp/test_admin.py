@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from freezegun import freeze_time
 
 from gridapp import divisions

@@ -6,15 +6,13 @@ test_notifications_broker.py."""
 import os
 import subprocess
 import sys
-import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from celery.exceptions import Retry
 from django.core.management import call_command
-from django.db import connection, transaction
-from django.utils import timezone, translation
+from django.utils import translation
 from freezegun import freeze_time
 
 from gridapp.services import notifications, transitions

@@ -6,7 +6,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
-from config.api.openapi import errors
 from accounts.api.serializers import MeUpdateSerializer
 from gridapp.api import examples
 from gridapp.api.serializers.me import MeSerializer
