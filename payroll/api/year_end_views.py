@@ -27,11 +27,21 @@ from . import year_end_serializers as s
 from .views import CSVRenderer, FileView, XLSXRenderer, _require_finance_role
 
 
-DISTRIBUTION_EXAMPLE = OpenApiExample("a published distribution", response_only=True, value={
+DISTRIBUTION = {
     "id": 1, "number": "YE2026-450502001001-1", "year": 2026, "region": 4,
     "region_code": "450502001001", "region_name": "黄海路社区", "status": "published",
     "pool": "3600.00", "withheld_pool": "0.00", "extra_pool": "3600.00", "share_count": 10,
-    "payment_count": 10, "publish_days": 7, "notice_ends_at": "2026-12-12T10:00:00+08:00"})
+    "payment_count": 10, "as_of": "2026-12-05",
+    "policy": {"weights": {"reports_filed": "0.25", "resolved_rate": "0.20"}, "floor": None,
+               "cap": None, "min_days": 0},
+    "publish_days": 7, "published_by": 3, "published_at": "2026-12-05T10:00:00+08:00",
+    "notice_ends_at": "2026-12-12T10:00:00+08:00", "prepared_by": 3,
+    "prepared_by_name": "finance1", "prepared_at": "2026-12-05T09:30:00+08:00",
+    "submitted_by": None, "submitted_at": None, "approved_by": None, "approved_by_name": None,
+    "approved_at": None, "paid_by": None, "paid_at": None,
+    "created_at": "2026-12-05T09:30:00+08:00"}
+DISTRIBUTION_EXAMPLE = OpenApiExample("a published distribution", response_only=True,
+                                      value=DISTRIBUTION)
 SHARE = {"id": 7, "leader": 12, "leader_name": "leader1", "leader_term": 3,
                  "grid": 5, "grid_code": "HHL-01", "days_served": 365, "score": "0.635000",
                  "score_breakdown": s.BREAKDOWN_EXAMPLE, "share": "412.35"}
@@ -84,8 +94,9 @@ class DistributionListCreate(generics.ListAPIView):
                                  value={"year": 2026, "region": "450502001001",
                                         "extra_pool": "3600.00"}),
                   OpenApiExample("the new draft", response_only=True, status_codes=["201"],
-                                 value={"id": 1, "year": 2026, "status": "draft",
-                                        "pool": "3600.00", "shares": [SHARE],
+                                 value={**DISTRIBUTION, "status": "draft", "publish_days": None,
+                                        "published_by": None, "published_at": None,
+                                        "notice_ends_at": None, "shares": [SHARE],
                                         "shares_next": None})])
     @errors({400: ["period_in_future", "nothing_to_share", "run_too_large"],
              403: ["permission_denied"], 409: ["run_exists", "run_overlaps"]})
@@ -106,9 +117,9 @@ class DistributionDetail(APIView):
     """A distribution with its first page of shares."""
 
     @extend_schema(responses=s.DistributionDetailSerializer,
-                   examples=[OpenApiExample("a draft", response_only=True,
-                                            value={"id": 1, "status": "draft",
-                                                   "shares": [SHARE]})])
+                   examples=[OpenApiExample("a published one", response_only=True,
+                                            value={**DISTRIBUTION, "shares": [SHARE],
+                                                   "shares_next": None})])
     def get(self, request: Request, pk: int) -> Response:
         """One distribution, its status, pool and first page of shares."""
         return Response(_detail(request, visible_distribution(request, pk)))
@@ -157,7 +168,7 @@ class DistributionEvents(generics.ListAPIView):
     serializer_class = s.DistributionEventSerializer
 
     @extend_schema(responses=s.DistributionEventSerializer(many=True), examples=_answers(
-        "published", {"id": 2, "action": "publish", "from_status": "draft",
+        "published", {"id": 2, "action": "published", "from_status": "draft",
                       "to_status": "published", "actor": 3, "actor_name": "finance1",
                       "appeal": None, "at": "2026-12-05T10:00:00+08:00", "pool": "3600.00",
                       "note": "7 days"}))
@@ -226,8 +237,7 @@ class DistributionAppeals(generics.ListAPIView):
         examples=[OpenApiExample("an appeal", request_only=True,
                                  value={"reason": "我的上报数量统计有误"}),
                   OpenApiExample("filed", response_only=True, status_codes=["201"],
-                                 value={"id": 1, "reason": "我的上报数量统计有误",
-                                        "status": "open"})])
+                                 value=APPEAL)])
     @errors({403: ["not_in_distribution"], 409: ["invalid_transition", "notice_over"]})
     def post(self, request: Request, pk: int) -> Response:
         """Appeal one's share during the public notice."""
@@ -252,7 +262,8 @@ class AppealDecision(APIView):
         examples=[OpenApiExample("a decision", request_only=True,
                                  value={"note": "已核实，数据无误"}),
                   OpenApiExample("dismissed", response_only=True,
-                                 value={"id": 1, "status": "dismissed",
+                                 value={**APPEAL, "status": "dismissed", "decided_by": 4,
+                                        "decided_at": "2026-12-09T10:00:00+08:00",
                                         "decision_note": "已核实，数据无误"})])
     @errors({403: ["maker_checker", "permission_denied"], 409: ["invalid_transition"]})
     def post(self, request: Request, pk: int) -> Response:
