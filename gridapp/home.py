@@ -20,7 +20,6 @@ SECTIONS: list[Section] = []
 LIGHTS = ("green", "yellow", "red")
 WAITING_FOR_DISPATCHER = (Report.Status.SUBMITTED, Report.Status.ACCEPTED)
 WITH_THE_DEPARTMENT = (Report.Status.DISPATCHED, Report.Status.IN_PROGRESS)
-CLOCK_FIELDS = ("status", "due_at", "sla_started_at", "accept_due_at", "created_at")
 
 
 def register(section: Section) -> Section:
@@ -67,5 +66,5 @@ def _dispatcher_queue(roles: Roles):
 def _lights(reports, now: datetime) -> dict[str, int]:
     """`{"total", "green", "yellow", "red"}`: each report's traffic light, from the clock
     columns alone."""
-    lights = Counter(report.traffic_light(now) for report in reports.only(*CLOCK_FIELDS))
+    lights = Counter(report.traffic_light(now) for report in reports.only(*Report.CLOCK_FIELDS))
     return {"total": sum(lights.values()), **{light: lights[light] for light in LIGHTS}}

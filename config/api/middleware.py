@@ -2,9 +2,10 @@
 
 DRF renders its own errors as JSON, and handler404/handler500 do when DEBUG is off; but
 with DEBUG on Django answers a path that matches no URL with its HTML debug page, and a
-plain Django view may answer 405 with an empty HTML body. A phone cannot show either.
-This middleware replaces such a response (404, 405 or 500 that is not JSON) with the
-error body of config/api/errors.py. Django has logged a 500 by the time it gets here.
+plain Django view may answer 405 with an empty HTML body, and a body Django refuses to
+parse (more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields: a SuspiciousOperation) is its HTML
+400 page. A phone cannot show any of them. This middleware replaces such a response (400,
+404, 405 or 500 that is not JSON) with the error body of config/api/errors.py. Django has logged a 500 by the time it gets here.
 """
 
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from .errors import error_body, not_found_detail
 
 API_PREFIX = "/api/"
-REPLACED = {404, 405, 500}
+REPLACED = {400, 404, 405, 500}
 
 
 class JSONErrorsUnderAPIMiddleware:
@@ -31,7 +32,10 @@ class JSONErrorsUnderAPIMiddleware:
 
 
 def _json_error(request: HttpRequest, response: HttpResponse) -> JsonResponse:
-    if response.status_code == 404:
+    if response.status_code == 400:
+        body = error_body("invalid", _("The request body could not be read: too many fields, "
+                                       "or malformed."))
+    elif response.status_code == 404:
         body = error_body("not_found", not_found_detail(request.path))
     elif response.status_code == 405:
         body = error_body("method_not_allowed",

@@ -42,7 +42,7 @@ def home(request: HttpRequest) -> HttpResponse:
         by_status = dict(reports.values_list("status").annotate(n=Count("pk")).order_by())
         context["by_status"] = [(value, label, by_status.get(value, 0))
                                 for value, label in Report.Status.choices if value in OPEN]
-        clocks = list(reports.only("pk", "status", "due_at", "sla_started_at"))
+        clocks = list(reports.only("pk", *Report.CLOCK_FIELDS))
         lights = Counter(r.traffic_light() for r in clocks)
         context["lights"] = [(light, lights.get(light, 0)) for light in LIGHTS]
         context["open_total"] = len(clocks)
@@ -72,7 +72,7 @@ def one_map(request: HttpRequest) -> HttpResponse:
     grids = grid_selectors.visible_grids(request.user).order_by("code").values(
         "pk", "code", "name", "boundary", "community__name")
     rows = list(open_reports(request.user).select_related("category").only(
-        "pk", "number", "status", "level", "urgent", "lat", "lng", "due_at", "sla_started_at",
+        "pk", "number", "level", "urgent", "lat", "lng", *Report.CLOCK_FIELDS,
         "category__name").order_by("-created_at", "-pk")[:MAP_MAX_PINS + 1])
     detail = reverse("console:report", kwargs={"pk": 0}).replace("/0/", "/{id}/")
     data = {

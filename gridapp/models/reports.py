@@ -237,6 +237,9 @@ class Report(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    # what `traffic_light` reads: load these (`.only(*Report.CLOCK_FIELDS)`) and no more
+    CLOCK_FIELDS = ("status", "due_at", "sla_started_at", "accept_due_at", "created_at")
+
     def traffic_light(self, now: dt.datetime | None = None) -> str | None:
         """green while under 80 % of the level's SLA time is used, yellow up to 100 %,
         red past due; before the first accept, the same of the receiving time limit
