@@ -28,10 +28,9 @@ from datetime import timedelta
 
 from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
 from _measure import describe_run, timed  # noqa: E402
+from reports import build_reports  # noqa: E402  (the same city as the report benchmark)
 
 BENCH_DB_NAME = "gridlink_bench_governance"
-LAT0, LNG0 = 21.40, 109.05  # south-west corner of the generated city (GCJ-02)
-SPAN_LAT, SPAN_LNG = 0.18, 0.193  # about 20 km × 20 km at this latitude
 ZOOM = 12
 
 
@@ -41,35 +40,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--runs", type=int, default=7, help="timed runs of each measure")
     parser.add_argument("--seed", type=int, default=20261205)
     return parser.parse_args()
-
-
-def build_reports(count: int, rng: random.Random) -> None:
-    """`count` reports, bulk-inserted (no photos or events: neither is read here)."""
-    from django.db import connection
-    from django.utils import timezone
-
-    from accounts.models import User
-    from gridapp.models import Category, Grid, Report
-
-    reporters = list(User.objects.filter(username__startswith="resident"))
-    grids = list(Grid.objects.select_related("community"))
-    categories = list(Category.objects.filter(children__isnull=True))
-    now, statuses = timezone.now(), ["submitted", "accepted", "dispatched", "in_progress"]
-    for start in range(0, count, 10_000):
-        batch = []
-        for i in range(start, min(start + 10_000, count)):
-            grid = rng.choice(grids)
-            batch.append(Report(
-                number=f"BH{i:014d}", reporter=rng.choice(reporters),
-                category=rng.choice(categories), description="路灯不亮",
-                lat=LAT0 + rng.random() * SPAN_LAT, lng=LNG0 + rng.random() * SPAN_LNG,
-                grid=grid, region_code=grid.community.code,
-                status="closed" if rng.random() < 0.6 else rng.choice(statuses),
-                content_check="pass",
-                created_at=now - timedelta(seconds=rng.randrange(365 * 86400))))
-        Report.objects.bulk_create(batch)
-    with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would
-        cursor.execute("ANALYZE")
 
 
 def raw_suggestion_groups(since) -> list:
@@ -132,7 +102,7 @@ def main() -> None:
         from gridapp.selectors import projects
 
         started = time.perf_counter()
-        build_reports(args.reports, rng)
+        build_reports(args.reports, rng, history=False)
         print(describe_run(args.reports, started))
 
         dispatcher = User.objects.get(username="dispatcher-city")
