@@ -110,7 +110,7 @@ def naive_duplicates(report) -> list:
 
 def naive_page(client_user) -> list:
     """The baseline list: the same visible page, serialized without joins or prefetches."""
-    from gridapp.api.report_serializers import ReportSerializer
+    from gridapp.api.serializers.reports import ReportSerializer
     from gridapp.selectors.reports import visible_reports
 
     reports = visible_reports(client_user).order_by("-created_at", "-pk")
