@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from accounts.models import User
 from gridapp import divisions
-from gridapp.lifecycle import within_verification
+from gridapp.lifecycle import within_verification_q
 from gridapp.models import Report
 from gridapp.selectors.inbox import unread_count
 from gridapp.selectors.roles import Roles, roles_of
@@ -48,9 +48,9 @@ def home(user: User, now: datetime) -> dict:
 
 def _awaiting_verification(user: User, roles: Roles, now: datetime) -> int:
     """Resolved reports the user may still verify: their own, and their grids'."""
-    resolved = Report.objects.filter(Q(reporter=user) | Q(grid_id__in=roles.led_grid_ids),
-                                     status=Report.Status.RESOLVED).only("resolved_at")
-    return sum(within_verification(report, now) for report in resolved)
+    return Report.objects.filter(Q(reporter=user) | Q(grid_id__in=roles.led_grid_ids),
+                                 within_verification_q(now),
+                                 status=Report.Status.RESOLVED).count()
 
 
 def _dispatcher_queue(roles: Roles):

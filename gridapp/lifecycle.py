@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -158,6 +159,12 @@ def require_dispatcher(user: User, action: str, report: Report) -> str:
 def within_verification(report: Report, now: datetime) -> bool:
     limit = timedelta(days=settings.REPORT_VERIFY_DAYS)
     return report.resolved_at is None or now <= report.resolved_at + limit
+
+
+def within_verification_q(now: datetime) -> Q:
+    """`within_verification` as a filter, for counting in SQL."""
+    limit = timedelta(days=settings.REPORT_VERIFY_DAYS)
+    return Q(resolved_at__isnull=True) | Q(resolved_at__gte=now - limit)
 
 
 def require_verifier(user: User, action: str, report: Report, now: datetime) -> None:

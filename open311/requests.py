@@ -13,6 +13,7 @@ from django.utils import timezone
 from gridapp import geo
 from gridapp.divisions import under_q
 from gridapp.models import Category, Report, ReportEvent
+from gridapp.selectors.reports import reportable_categories
 
 from .models import ApiKey
 
@@ -33,13 +34,8 @@ def statuses(wire: str) -> list[str]:
     return [s for s in Report.Status.values if wire_status(s) in wanted]
 
 
-def leaf_categories() -> QuerySet[Category]:
-    """What a report may take: active categories without children."""
-    return Category.objects.filter(active=True, children__isnull=True).select_related("parent")
-
-
 def services() -> list[dict]:
-    return [service(category) for category in leaf_categories().order_by("sort_order", "pk")]
+    return [service(category) for category in reportable_categories().order_by("sort_order", "pk")]
 
 
 def service(category: Category) -> dict:

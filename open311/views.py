@@ -92,7 +92,7 @@ def service_definition(request: HttpRequest, fmt: str, code: str) -> HttpRespons
 
 
 def _category(code: str) -> Category:
-    category = wire.leaf_categories().filter(code=code[:64]).first()
+    category = wire.reportable_categories().filter(code=code[:64]).first()
     if category is None:
         raise Refused(404, f"service_code {code} not found")
     return category

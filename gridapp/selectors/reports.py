@@ -59,6 +59,11 @@ def _pk_in(ids: QuerySet) -> Q:
     return Q(pk__in=ids)
 
 
+def reportable_categories() -> QuerySet[Category]:
+    """What a report may take: active categories without children (a leaf)."""
+    return Category.objects.filter(active=True, children__isnull=True).select_related("parent")
+
+
 def sees_flags(user: User) -> bool:
     """Flags (content check, photo distance) are for the command centre."""
     roles = roles_of(user)

@@ -61,6 +61,9 @@ def test_a_leader_sees_reports_to_verify_and_the_stipend(api, user):
         payroll.submit_run(run, actor=user("finance1"))
         payroll.approve_run(run, actor=user("finance2"))
         home = screen(api, "leader5")
+    assert home["awaiting_my_verification"] == 1  # 6 days after resolving: still open
+    with freeze_time(T0 + timedelta(days=7, seconds=1)):
+        assert screen(api, "leader5")["awaiting_my_verification"] == 0  # the window closed
     assert home["stipend"]["period"] == "2026-12" and home["stipend"]["amount"] is None
     assert home["stipend"]["latest"] == {"period": "2026-11", "amount": "300.00",
                                          "status": "approved"}

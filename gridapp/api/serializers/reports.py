@@ -10,7 +10,7 @@ from accounts.api.serializers import UserBriefSerializer
 from config.api.fields import FiniteFloatField, IdField, parse_id
 from gridapp import geo, lifecycle
 from gridapp.models import Category, Grid, Photo, Region, Report, ReportEvent, ReportLevel
-from gridapp.selectors.reports import ReportFilter
+from gridapp.selectors.reports import ReportFilter, reportable_categories
 from gridapp.selectors.roles import roles_of
 
 from .fields import IdOrCodeField, PointFields
@@ -46,7 +46,7 @@ class CategoryField(IdOrCodeField):
     }
 
     def get_queryset(self):
-        return Category.objects.filter(active=True, children__isnull=True).select_related("parent")
+        return reportable_categories()
 
 
 class PhotoUploadSerializer(PointFields):
