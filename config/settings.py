@@ -389,6 +389,9 @@ _TEMPLATE_DEFAULT_FIELDS = {
     "overdue": "character_string1=number,thing2=category,time3=due,thing4=department",
     "escalated": "character_string1=number,thing2=category,phrase3=level,thing4=note",
     "returned": "character_string1=number,thing2=category,thing3=department,thing4=note",
+    "extension_asked": "character_string1=number,thing2=category,time3=due,thing4=note",
+    "extension_reply": "character_string1=number,phrase2=result,time3=due,thing4=note",
+    "suggestion": "thing1=category,thing2=address,thing3=note,time4=time",
 }
 
 
@@ -523,6 +526,10 @@ CELERY_BEAT_SCHEDULE = {
     "close-unverified-reports": {
         "task": "gridapp.tasks.close_unverified_reports",
         "schedule": timedelta(minutes=30),
+    },
+    "announce-project-suggestions": {  # each morning: new classes of problems (治理一类问题)
+        "task": "gridapp.tasks.announce_project_suggestions",
+        "schedule": crontab(minute=0, hour=8),
     },
     "publish-scorecards": {  # on the 1st: last month's scorecards for every command centre
         "task": "gridapp.tasks.publish_monthly_scorecards",

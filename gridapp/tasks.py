@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from gridapp.services import evaluations, intake, notifications, photos, supervision
+from gridapp.services import evaluations, intake, notifications, photos, projects, supervision
 
 
 @shared_task
@@ -57,3 +57,9 @@ def close_unverified_reports() -> int:
 def publish_monthly_scorecards() -> int:
     """On the 1st: last month's department scorecards for every region with a dispatcher."""
     return evaluations.publish_last_month()
+
+
+@shared_task
+def announce_project_suggestions() -> int:
+    """Daily: dispatchers told of the classes of problems that became suggestions."""
+    return projects.announce_suggestions()

@@ -30,6 +30,9 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("a report is overdue")
         ESCALATED = "escalated", _("a report was escalated")
         RETURNED = "returned", _("a report was returned")
+        EXTENSION_ASKED = "extension_asked", _("more time is asked for a report")
+        EXTENSION_REPLY = "extension_reply", _("your request for more time was answered")
+        SUGGESTION = "suggestion", _("similar reports suggest a governance project")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("pending")

@@ -3,12 +3,12 @@ suggestions — classes of problems worth a project, computed in SQL from the re
 they are at the time of the request."""
 
 import datetime as dt
-import math
-from collections.abc import Callable
+from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Window
 from django.db.models.functions import Floor, Substr
 
 from accounts.models import User
@@ -60,88 +60,87 @@ class Suggestion:
     report_ids: list[int]
     centroid: tuple[float, float]
     radius_m: float
+    reached_at: dt.datetime  # when the group reached the size of a suggestion
 
 
 def suggestions(user: User, *, now: dt.datetime) -> list[Suggestion]:
+    """The suggestions in the user's regions (all of them for an administrator)."""
+    roles = roles_of(user)
+    return find_suggestions(
+        None if roles.is_admin else {r.prefix for r in roles.dispatcher_regions}, now=now)
+
+
+def find_suggestions(prefixes: set[str] | None, *, now: dt.datetime,
+                     limit: int | None = MAX_SUGGESTIONS) -> list[Suggestion]:
     """At least PROJECT_SUGGESTION_MIN_REPORTS reports of one category, from the last
     PROJECT_SUGGESTION_DAYS days and in none of the projects, either in one street or in
-    one cell of PROJECT_SUGGESTION_RADIUS_M around (cells snapped to a grid, in SQL), in
-    the user's regions. Largest first."""
-    roles = roles_of(user)
+    one cell of PROJECT_SUGGESTION_RADIUS_M around (cells snapped to a grid), under
+    `prefixes` (None: everywhere). Largest first, at most `limit`; each one's reports
+    oldest first.
+
+    One query: window counts over (category, street) and (category, cell) keep exactly
+    the reports of a large enough group, which are then put in their groups by key."""
     candidates = Report.objects.filter(
         created_at__gte=now - dt.timedelta(days=settings.PROJECT_SUGGESTION_DAYS),
         project__isnull=True).exclude(status__in=NOT_A_PROBLEM)
-    if not roles.is_admin:
-        candidates = candidates.filter(divisions.under_q(
-            "region_code", {r.prefix for r in roles.dispatcher_regions}))
-    groups = [*_street_groups(candidates), *_nearby_groups(candidates)]
-    return _suggestions(candidates, groups)
-
-
-@dataclass(frozen=True)
-class Group:
-    """A group found by the GROUP BY: the condition that fetches its reports, and the same
-    condition on a fetched row (pk, category, community code, lat, lng)."""
-    kind: str
-    q: Q
-    holds: Callable[[tuple], bool]
-
-
-def _street_groups(reports: QuerySet[Report]) -> list[Group]:
-    street = divisions.PREFIX_LENGTH["street"]
-    rows = (reports.annotate(street=Substr("region_code", 1, street))
-            .values("category_id", "street").annotate(n=Count("pk"))
-            .filter(n__gte=settings.PROJECT_SUGGESTION_MIN_REPORTS).order_by())
-    return [Group("region", Q(category_id=row["category_id"],
-                              region_code__range=divisions.code_range(row["street"])),
-                  lambda r, c=row["category_id"], p=row["street"]: r[1] == c
-                  and divisions.is_under(r[2], p))
-            for row in rows]
-
-
-def _nearby_groups(reports: QuerySet[Report]) -> list[Group]:
+    if prefixes is not None:
+        candidates = candidates.filter(divisions.under_q("region_code", prefixes))
+    least = settings.PROJECT_SUGGESTION_MIN_REPORTS
     cell = settings.PROJECT_SUGGESTION_RADIUS_M * 2 / METRES_PER_DEGREE
-    rows = (reports.annotate(cell_lat=Floor(F("lat") / cell), cell_lng=Floor(F("lng") / cell))
-            .values("category_id", "cell_lat", "cell_lng").annotate(n=Count("pk"))
-            .filter(n__gte=settings.PROJECT_SUGGESTION_MIN_REPORTS).order_by())
-    return [Group("nearby", Q(category_id=row["category_id"],
-                              lat__gte=row["cell_lat"] * cell, lat__lt=(row["cell_lat"] + 1) * cell,
-                              lng__gte=row["cell_lng"] * cell, lng__lt=(row["cell_lng"] + 1) * cell),
-                  lambda r, c=row["category_id"], y=row["cell_lat"], x=row["cell_lng"]: r[1] == c
-                  and math.floor(r[3] / cell) == y and math.floor(r[4] / cell) == x)
-            for row in rows]
+    street = Substr("region_code", 1, divisions.PREFIX_LENGTH["street"])
+    cell_lat, cell_lng = Floor(F("lat") / cell), Floor(F("lng") / cell)
+    rows = (candidates
+            .annotate(street=street, cell_lat=cell_lat, cell_lng=cell_lng,
+                      in_street=Window(Count("pk"), partition_by=[F("category_id"), street]),
+                      in_cell=Window(Count("pk"),
+                                     partition_by=[F("category_id"), cell_lat, cell_lng]))
+            .filter(Q(in_street__gte=least) | Q(in_cell__gte=least))
+            .values_list(*Member._fields, "street", "in_street", "cell_lat", "cell_lng",
+                         "in_cell")
+            .order_by("created_at", "pk"))
+    groups: dict[tuple, list[Member]] = defaultdict(list)
+    for *fields, street_code, in_street, y, x, in_cell in rows:
+        member = Member(*fields)
+        if in_street >= least:
+            groups["region", member.category_id, street_code].append(member)
+        if in_cell >= least:
+            groups["nearby", member.category_id, int(y), int(x)].append(member)
+    return _suggestions(groups, limit)
 
 
-def _suggestions(reports: QuerySet[Report], groups: list[Group]) -> list[Suggestion]:
-    """Each group's reports in one query for all groups; a nearby group that is exactly a
-    street's is said once."""
-    if not groups:
-        return []
-    groups = groups[:MAX_SUGGESTIONS]
-    union = Q()
-    for group in groups:
-        union |= group.q
-    rows = list(reports.filter(union).values_list("pk", "category_id", "region_code", "lat",
-                                                  "lng").order_by("created_at", "pk"))
+class Member(NamedTuple):
+    """A report of a group, as fetched."""
+    pk: int
+    category_id: int
+    region_code: str
+    lat: float
+    lng: float
+    created_at: dt.datetime
+
+
+def _suggestions(groups: dict[tuple, list[Member]], limit: int | None) -> list[Suggestion]:
+    """The largest groups; a nearby group that is exactly a street's is said once."""
+    largest = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0][0] == "nearby",
+                                                       item[0]))[:limit]
     chosen, seen = [], set()
-    for group in groups:
-        members = [row for row in rows if group.holds(row)]
-        ids = frozenset(row[0] for row in members)
-        if len(ids) >= settings.PROJECT_SUGGESTION_MIN_REPORTS and ids not in seen:
+    for (kind, *_key), members in largest:
+        ids = frozenset(member.pk for member in members)
+        if ids not in seen:
             seen.add(ids)
-            chosen.append((group.kind, members, _common_region([row[2] for row in members])))
+            chosen.append((kind, members, _common_region([m.region_code for m in members])))
     regions = Region.objects.in_bulk([code for _k, _m, code in chosen], field_name="code")
     found = [_suggestion(kind, members, regions[code])
              for kind, members, code in chosen if code in regions]
     return sorted(found, key=lambda s: (-len(s.report_ids), s.kind, s.region.code))
 
 
-def _suggestion(kind: str, rows: list[tuple], region: Region) -> Suggestion:
-    lat = sum(row[3] for row in rows) / len(rows)
-    lng = sum(row[4] for row in rows) / len(rows)
-    radius = max(geo.distance_m(lat, lng, row[3], row[4]) for row in rows)
-    return Suggestion(kind, rows[0][1], region, [row[0] for row in rows],
-                      (round(lat, 6), round(lng, 6)), round(radius, 1))
+def _suggestion(kind: str, members: list[Member], region: Region) -> Suggestion:
+    lat = sum(m.lat for m in members) / len(members)
+    lng = sum(m.lng for m in members) / len(members)
+    radius = max(geo.distance_m(lat, lng, m.lat, m.lng) for m in members)
+    return Suggestion(kind, members[0].category_id, region, [m.pk for m in members],
+                      (round(lat, 6), round(lng, 6)), round(radius, 1),
+                      reached_at=members[settings.PROJECT_SUGGESTION_MIN_REPORTS - 1].created_at)
 
 
 def _common_region(codes: list[str]) -> str:

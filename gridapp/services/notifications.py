@@ -24,6 +24,10 @@ a message in the user's in-app inbox (gridapp/selectors/inbox.py):
     verify, close, reject     → the reporter and followers         closed
     merge                     → the merged report's reporter       closed
     supervise (overdue)       → the department's handlers and the level's dispatchers  overdue
+    request an extension      → the level's dispatchers, to decide extension_asked
+    approve, deny it          → the department's handlers         extension_reply
+    a project suggestion      → the dispatchers governing its street or region (the
+                                daily `announce_suggestions`, services/projects.py)  suggestion
 Followers are the reporters of reports merged into this one. Nobody is told about
 their own action.
 """
@@ -57,6 +61,7 @@ VALUE_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10, "n
                 "letter": 32, "symbol": 5, "phone_number": 17, "car_number": 8, "amount": 32}
 RESULTS = {Action.VERIFY: _("closed"), Action.CLOSE: _("closed"), Action.REJECT: _("rejected"),
            Action.MERGE: _("merged")}
+EXTENSION = (Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION)
 
 
 # --- who is told --------------------------------------------------------------------------
@@ -64,10 +69,17 @@ RESULTS = {Action.VERIFY: _("closed"), Action.CLOSE: _("closed"), Action.REJECT:
 
 def notify(report: Report, event: ReportEvent) -> list[Notification]:
     """Write the outbox rows for `event` (inside its transaction) and queue them on commit."""
+    return write(report, [(user_id, kind, message_data(report, event))
+                          for user_id, kind in recipients(report, event)],
+                 at=event.at, event=event)
+
+
+def write(report: Report, messages: list[tuple[int, str, dict]], *, at: datetime,
+          event: ReportEvent | None = None) -> list[Notification]:
+    """One outbox row per (recipient, kind, data), queued after the transaction commits."""
     rows = [Notification.objects.create(recipient_id=user_id, report=report, event=event,
-                                        kind=kind, data=message_data(report, event),
-                                        next_attempt_at=event.at, created_at=event.at)
-            for user_id, kind in recipients(report, event)]
+                                        kind=kind, data=data, next_attempt_at=at, created_at=at)
+            for user_id, kind, data in messages]
     if rows:
         ids = [row.pk for row in rows]
         transaction.on_commit(lambda: enqueue(ids))
@@ -107,6 +119,10 @@ def _concerned(report: Report, event: ReportEvent) -> list[tuple[list[int], str]
         return [([report.reporter_id], Kind.CLOSED)]
     if action == Action.SUPERVISE:
         return [(handler_ids(report.department_id) + dispatcher_ids(report), Kind.OVERDUE)]
+    if action == Action.REQUEST_EXTENSION:
+        return [(dispatcher_ids(report), Kind.EXTENSION_ASKED)]
+    if action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
+        return [(handler_ids(report.department_id), Kind.EXTENSION_REPLY)]
     return []
 
 
@@ -147,7 +163,9 @@ def message_data(report: Report, event: ReportEvent) -> dict[str, str]:
             "status": str(report.get_status_display()),
             "level": str(report.get_level_display()),
             "note": event.note,
-            "result": str(RESULTS.get(event.action, report.get_status_display())),
+            "result": str(RESULTS.get(event.action, event.get_action_display()
+                                      if event.action in EXTENSION else
+                                      report.get_status_display())),
             "time": event.at.isoformat(),
             "due": report.due_at.isoformat() if report.due_at else "",
             "address": report.address or report.grid.name,

@@ -1,19 +1,26 @@
 """Governance projects: made by a dispatcher from a suggestion or any set of reports,
-moved on by the dispatchers over their region, joined by later reports of their class."""
+moved on by the dispatchers over their region, joined by later reports of their class;
+and the daily announcement of new suggestions to the dispatchers who govern them."""
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from config.api.errors import Forbidden, InvalidTransition
 from gridapp import divisions
 from gridapp.errors import OutcomeRequired, ReportInProject, ReportsOutsideProject
-from gridapp.models import Category, Department, Project, Region, Report
-from gridapp.selectors.projects import may_manage
+from gridapp.models import (Category, Department, Notification, Project, Region, Report,
+                            StaffRole)
+from gridapp.selectors.projects import Suggestion, find_suggestions, may_manage
 from gridapp.selectors.reports import visible_reports
+
+from . import notifications
 
 S = Project.Status
 
@@ -77,3 +84,53 @@ def _containing(community_code: str) -> Q:
     """Projects whose region contains the community: the community or one of its
     ancestors."""
     return Q(region__code__in=divisions.ancestors(community_code))
+
+
+# --- announcing suggestions ---------------------------------------------------------------
+
+ANNOUNCE_LOOKBACK = timedelta(days=2)  # the task runs daily; a missed run is caught up
+
+
+@transaction.atomic
+def announce_suggestions(*, now: datetime | None = None) -> int:
+    """Tell the dispatchers governing each suggestion that reached its size recently (the
+    reports of one class crossed PROJECT_SUGGESTION_MIN_REPORTS): an outbox and inbox
+    message about the report that made it a suggestion. Idempotent: a dispatcher is told
+    of one such report once, however often this runs. The number of messages written."""
+    now = now or timezone.now()
+    written = 0
+    for suggestion in find_suggestions(None, now=now, limit=None):
+        if suggestion.reached_at < now - ANNOUNCE_LOOKBACK:
+            continue
+        report = Report.objects.select_related("category").get(
+            pk=suggestion.report_ids[settings.PROJECT_SUGGESTION_MIN_REPORTS - 1])
+        told = set(Notification.objects.filter(kind=Notification.Kind.SUGGESTION, report=report)
+                   .values_list("recipient_id", flat=True))
+        data = _suggestion_data(suggestion, report)
+        written += len(notifications.write(report, [
+            (user_id, Notification.Kind.SUGGESTION, data)
+            for user_id in governing_dispatcher_ids(suggestion.region.code) if user_id not in told],
+            at=now))
+    return written
+
+
+def governing_dispatcher_ids(region_code: str) -> list[int]:
+    """The dispatchers of the nearest region at street level or above that has any: a
+    class of problems is governed by a street or higher, not by a community."""
+    street_and_up = divisions.LEVELS_TOP_DOWN[divisions.LEVELS_TOP_DOWN.index("street")::-1]
+    for code in dict.fromkeys(divisions.code_at(region_code, level) for level in street_and_up):
+        ids = list(StaffRole.objects.filter(role=StaffRole.Role.DISPATCHER, region__code=code)
+                   .order_by("user_id").values_list("user_id", flat=True))
+        if ids:
+            return ids
+    return []
+
+
+def _suggestion_data(suggestion: Suggestion, report: Report) -> dict[str, str]:
+    with translation.override(settings.LANGUAGE_CODE):
+        note = _("%(count)s similar reports in %(days)s days: %(region)s") % {
+            "count": len(suggestion.report_ids), "days": settings.PROJECT_SUGGESTION_DAYS,
+            "region": suggestion.region.name}
+        return {"number": report.number, "category": report.category.full_name,
+                "address": suggestion.region.name, "note": note,
+                "time": suggestion.reached_at.isoformat(), "result": str(_("suggestion"))}

@@ -68,6 +68,8 @@ STEPS = [  # (status before, actor, action, body, who is told)
       ("resident1", "escalated")}),
     ("dispatched", "handler-lighting", "return", {"note": "不归我们"},
      {("dispatcher-community", "returned")}),
+    ("dispatched", "handler-lighting", "request-extension", {"hours": 48, "note": "等配件"},
+     {("dispatcher-community", "extension_asked")}),
 ]
 
 
@@ -77,6 +79,19 @@ def test_each_transition_tells_the_right_people(api, user, status, actor, action
     report = report_in(status, reporter=user("resident1"), department=lighting())
     ok(act(api(actor), report.pk, action, **body))
     assert last_told(report) == expected
+
+
+@pytest.mark.parametrize("decision, body", [("approve-extension", {}),
+                                            ("deny-extension", {"note": "请按期办结"})])
+def test_the_department_hears_the_answer_to_its_request_for_more_time(api, user, decision,
+                                                                      body):
+    report = report_in("dispatched", reporter=user("resident1"), department=lighting())
+    ok(act(api("handler-lighting"), report.pk, "request-extension", hours=24, note="人手不足"))
+    ok(act(api("dispatcher-community"), report.pk, decision, **body))
+    assert last_told(report) == {("handler-lighting", "extension_reply")}
+    [message] = Notification.objects.filter(event=report.events.latest("pk"))
+    assert message.data["result"] == {"approve-extension": "批准延期",
+                                      "deny-extension": "驳回延期"}[decision]
 
 
 def test_resolving_tells_the_reporter(api, user):

@@ -7,7 +7,9 @@ from collections import Counter
 import pytest
 from freezegun import freeze_time
 
-from gridapp.models import Category, Project, Report
+from gridapp.models import Category, Notification, Project, Report
+from gridapp.services.projects import announce_suggestions
+from gridapp.tasks import announce_project_suggestions
 
 from .photos_support import HHL05_POINT, make_reports
 from .workflow_support import ok, submit
@@ -185,3 +187,34 @@ def test_clusters_count_every_visible_report_by_status(api, user, frozen):
 def test_clusters_need_a_zoom_and_sane_filters(api, query):
     response = api("dispatcher-city").get(f"/api/v1/map/clusters.geojson?{query}")
     assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+# --- the daily announcement ----------------------------------------------------------------
+
+def test_the_street_dispatchers_are_told_once_when_the_fifth_lamp_report_makes_a_class(
+        api, frozen):
+    lamp_reports(api, 4)
+    assert announce_suggestions() == 0
+    [*_, fifth] = lamp_reports(api, 1, HPL01_POINT)
+    frozen.tick(3600)
+    assert announce_suggestions() == 1
+    assert announce_suggestions() == 0  # told once, however often the task runs
+    [message] = Notification.objects.filter(kind=Notification.Kind.SUGGESTION)
+    assert (message.recipient.username, message.report_id) == ("dispatcher-street", fifth)
+    assert message.data["note"] == "5 条同类问题（30 天内）：东街街道"
+    inbox = ok(api("dispatcher-street").get("/api/v1/notifications/"))["results"]
+    assert inbox[0]["kind"] == "suggestion" and inbox[0]["report"] == fifth
+
+
+def test_a_class_that_formed_long_ago_is_not_announced_again(api, frozen):
+    lamp_reports(api, 5)
+    frozen.tick(3 * 24 * 3600)
+    lamp_reports(api, 1)
+    assert announce_suggestions() == 0
+
+
+def test_the_daily_task_announces(api, frozen, settings):
+    lamp_reports(api, 5)
+    assert announce_project_suggestions.delay().get() == 1
+    entry = settings.CELERY_BEAT_SCHEDULE["announce-project-suggestions"]
+    assert entry["task"] == announce_project_suggestions.name
