@@ -28,7 +28,7 @@ run: install
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
-	$(BIN)/python -m pytest
+	ERROR_CODES_COMPLETE=1 $(BIN)/python -m pytest
 
 # The suite 400 days ahead of today (libfaketime: `apt-get install faketime`) and in a
 # random order whose seed it prints, so that no test depends on the day it was written or

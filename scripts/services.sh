@@ -3,6 +3,7 @@
 # use and for CI. Data lives under .services/ and is thrown away on stop.
 #   eval "$(scripts/services.sh start)"   # exports DATABASE_URL, REDIS_URL, S3 vars
 #   scripts/services.sh stop
+#   scripts/services.sh restart-postgres   # what the chaos test does mid-run
 # Ports: PG_PORT (54329), REDIS_PORT (63799), S3_PORT (53999).
 # WITH_REPLICA=1 also starts a streaming replica of the PostgreSQL server (pg_basebackup
 # from the primary) on PG_REPLICA_PORT (54328) and exports REPLICA_TEST_URL, which the
@@ -48,6 +49,13 @@ start_postgres() {
     "SELECT 1 FROM pg_database WHERE datname='gridlink'" | grep -q 1 \
     || as_pg "$bin/createdb" -h 127.0.0.1 -p "$PG_PORT" -U postgres gridlink
   echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/gridlink"
+  # The chaos test (tests/e2e/test_chaos.py) restarts the server under a running stack.
+  echo "export POSTGRES_RESTART_COMMAND='$PWD/scripts/services.sh restart-postgres'"
+}
+
+restart_postgres() {  # fast: open sessions are cut, as in a failover
+  local bin; bin=$(pg_bin)
+  as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -m fast -w restart >/dev/null
 }
 
 start_replica() {
@@ -115,5 +123,6 @@ stop_s3() {
 case "${1:-}" in
   start) start_postgres; if [ "${WITH_REPLICA:-0}" = 1 ]; then start_replica; fi; start_redis; start_s3 ;;
   stop) stop_s3; stop_redis; stop_replica; stop_postgres ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  restart-postgres) restart_postgres ;;
+  *) echo "usage: $0 start|stop|restart-postgres" >&2; exit 2 ;;
 esac

@@ -29,7 +29,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/sns/jscode2session":
             code = query.get("js_code", "")
             if code.startswith("e2e-"):
-                self._json({"openid": f"dev-openid-{code[4:]}", "session_key": "k"})
+                # tests/privacy.py scans every response and log line for this key
+                self._json({"openid": f"dev-openid-{code[4:]}",
+                            "session_key": "session-key-never-leaves"})
             else:
                 self._json({"errcode": 40029, "errmsg": "invalid code"})
         elif url.path == "/_stub/messages":

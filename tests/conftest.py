@@ -26,6 +26,8 @@ from accounts.models import User
 from accounts.wechat import reset_client
 from config.demo import build_demo_world
 
+from . import error_codes, privacy
+from .privacy import _privacy_scan  # noqa: F401  (autouse: every test is scanned)
 from .wechat_stub_helpers import APP_ID, APP_SECRET
 
 # DRF's throttles keep `timer = time.time` as a class attribute, read when the module is
@@ -154,7 +156,9 @@ def hanging_handler() -> Iterator[Callable[[Request], Response]]:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     """In CI every service is up, so a skip means a test silently did not run. Only the
-    PostgreSQL-only tests may skip, and only in the SQLite pass."""
+    PostgreSQL-only tests may skip, and only in the SQLite pass. And a whole run must
+    have provoked every error code (tests/error_codes.py)."""
+    error_codes.check(session)
     if os.environ.get("CI_FORBID_SKIPS") != "1":
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -166,3 +170,8 @@ def pytest_sessionfinish(session, exitstatus) -> None:
             reporter.write_line(f"  {report.nodeid}: {report.longrepr}")
         if exitstatus == 0:
             session.exitstatus = 1
+
+
+def pytest_configure(config) -> None:
+    privacy.install()
+    error_codes.install()

@@ -61,7 +61,7 @@ def leader_performance(*, year: int, region: Region, grid: Grid | None = None,
              .annotate(win_start=Greatest("start_date", Value(first), output_field=DateField()),
                        win_end=Least(Coalesce("end_date", Value(last)), Value(last),
                                      output_field=DateField()))
-             .annotate(**_aggregates())
+             .annotate(**_aggregates(_moments(first, last)))
              .order_by("pk"))
     return [_performance(term) for term in terms]
 
@@ -78,29 +78,40 @@ def leader_names(terms: list[TermPerformance]) -> dict[int, str]:
     return {user.pk: str(user) for user in users}
 
 
-def _term_reports() -> QuerySet[Report]:
-    """The reports of the outer term: its grid, its window, its leader or members."""
+def _moments(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first day 00:00, the day after the last 00:00) in Beijing time."""
+    zone = timezone.get_current_timezone()
+    return (dt.datetime.combine(first, dt.time(), zone),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone))
+
+
+def _term_reports(year: tuple[dt.datetime, dt.datetime]) -> QuerySet[Report]:
+    """The reports of the outer term: its grid, its window, its leader or members. The
+    year's bounds as moments let the (grid, created_at) index find them; the term's
+    window, in dates, then narrows them."""
     member = GridMembership.objects.filter(user=OuterRef("reporter"), grid=OuterRef("grid"),
                                            status__in=MEMBERS)
     return (Report.objects
-            .filter(grid=OuterRef("grid"), created_at__date__gte=OuterRef("win_start"),
+            .filter(grid=OuterRef("grid"), created_at__range=year)
+            .filter(created_at__date__gte=OuterRef("win_start"),
                     created_at__date__lte=OuterRef("win_end"))
             .exclude(status__in=NOT_COUNTED)
             .filter(Q(reporter=OuterRef("user")) | Q(Exists(member))))
 
 
-def _aggregates() -> dict:
-    reports = _term_reports()
+def _aggregates(year: tuple[dt.datetime, dt.datetime]) -> dict:
+    reports = _term_reports(year)
     done = reports.filter(status__in=DONE)
     reopened = ReportEvent.objects.filter(report=OuterRef("pk"), action=ReportEvent.Action.REOPEN)
     resolved_in_window = Report.objects.filter(
-        grid=OuterRef("grid"), resolved_at__date__gte=OuterRef("win_start"),
+        grid=OuterRef("grid"), resolved_at__range=year,
+        resolved_at__date__gte=OuterRef("win_start"),
         resolved_at__date__lte=OuterRef("win_end"))
     verified_by_leader = ReportEvent.objects.filter(
         report=OuterRef("pk"), action=ReportEvent.Action.VERIFY, actor=OuterRef(OuterRef("user")),
         at__lte=OuterRef("resolved_at") + dt.timedelta(days=settings.REPORT_VERIFY_DAYS))
     recruited = GridMembership.objects.filter(
-        grid=OuterRef("grid"), status=GridMembership.Status.ACTIVE,
+        grid=OuterRef("grid"), status=GridMembership.Status.ACTIVE, decided_at__range=year,
         decided_at__date__gte=OuterRef("win_start"), decided_at__date__lte=OuterRef("win_end"))
     rated = reports.filter(rating__isnull=False)
     return {

@@ -8,6 +8,7 @@ import statistics
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connections
 from django.db.models import Count, Exists, F, Min, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -55,8 +56,22 @@ def _counts(reports: QuerySet[Report], field: str) -> dict[str, int]:
     return {row[field]: row["n"] for row in rows}
 
 
-def _hours(pairs) -> dict[str, str | None]:
-    """Median and 90th percentile (interpolated, as PostgreSQL's percentile_cont), in hours."""
+def _hours(pairs: QuerySet) -> dict[str, str | None]:
+    """Median and 90th percentile of (start, end) pairs in hours, interpolated between the
+    closest ranks: PostgreSQL's percentile_cont in the database; elsewhere (SQLite has no
+    percentile function) the same interpolation over the fetched pairs."""
+    connection = connections[pairs.db]
+    if connection.vendor == "postgresql":
+        sql, params = pairs.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours), "
+                "percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) "
+                "FROM (SELECT EXTRACT(EPOCH FROM (pairs.b - pairs.a)) / 3600 AS hours "
+                f"FROM ({sql}) AS pairs (a, b)) AS durations", params)
+            median, p90 = cursor.fetchone()
+        return {"median": _two(median), "p90": _two(p90)} if median is not None else \
+            {"median": None, "p90": None}
     hours = sorted((end - start).total_seconds() / 3600 for start, end in pairs)
     if not hours:
         return {"median": None, "p90": None}
@@ -65,7 +80,7 @@ def _hours(pairs) -> dict[str, str | None]:
     return {"median": _two(statistics.median(hours)), "p90": _two(p90)}
 
 
-def _two(value: float) -> str:
+def _two(value: float | Decimal) -> str:
     return str(Decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 

@@ -15,6 +15,7 @@ from accounts import services
 from accounts.models import User, mask_phone
 from accounts.wechat import Session, reset_client
 
+from tests.privacy import SESSION_KEY
 from tests.wechat_stub_helpers import PHONE, expect_session, expect_token
 
 LOGIN = "/api/v1/auth/wechat/login"
@@ -147,7 +148,7 @@ def test_login_with_a_body_that_is_not_json_is_400(db):
 
 def test_login_against_wechat_creates_a_user_from_the_openid(wechat_stub, db):
     expect_session(wechat_stub, "wx-code", {"openid": "o-secret", "unionid": "u-secret",
-                                            "session_key": "k"})
+                                            "session_key": SESSION_KEY})
 
     status, body = login("wx-code")
 

@@ -4,6 +4,7 @@ Each test registers WeChat's answers on the stub; the client is the one producti
 built from settings by `get_client()`.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -29,6 +30,7 @@ from accounts.wechat import (
     reset_client,
 )
 
+from tests.privacy import SESSION_KEY
 from tests.wechat_stub_helpers import (
     APP_ID,
     APP_SECRET,
@@ -60,13 +62,13 @@ def send(client: WeChatClient) -> dict:
 
 def test_code_to_session_sends_the_app_credentials_and_returns_the_openid(client, wechat_stub):
     expect_session(wechat_stub, "code-1", {"openid": "o-1", "unionid": "u-1",
-                                           "session_key": "k"})
+                                           "session_key": SESSION_KEY})
 
     assert client.code_to_session("code-1") == Session(openid="o-1", unionid="u-1")
 
 
 def test_code_to_session_without_a_unionid_leaves_it_empty(client, wechat_stub):
-    expect_session(wechat_stub, "code-1", {"openid": "o-1", "session_key": "k"})
+    expect_session(wechat_stub, "code-1", {"openid": "o-1", "session_key": SESSION_KEY})
 
     assert client.code_to_session("code-1") == Session(openid="o-1", unionid=None)
 
@@ -93,7 +95,7 @@ def test_a_busy_wechat_is_wechat_unavailable(client, wechat_stub, errcode):
     Response("upstream broke", status=500),
     Response("<html>gateway</html>", status=200, content_type="text/html"),
     Response("[1, 2]", status=200, content_type="application/json"),
-    Response('{"session_key": "k"}', status=200, content_type="application/json"),
+    Response(json.dumps({"session_key": SESSION_KEY}), status=200, content_type="application/json"),
 ], ids=["http-500", "not-json", "not-an-object", "no-openid"])
 def test_a_broken_answer_is_wechat_unavailable(client, wechat_stub, response):
     wechat_stub.expect_request("/sns/jscode2session").respond_with_response(response)
