@@ -8,28 +8,25 @@ provokes is a rule no test checks.
 import json
 import os
 
-from django.core.handlers.base import BaseHandler
+from .privacy import watch_responses
 
 seen: set[str] = set()
-_served = BaseHandler.get_response
 
 
-def _recording_response(self, request):
-    response = _served(self, request)
+def record(request, response) -> None:
     if response.status_code >= 400 and not response.streaming and response.get(
             "Content-Type", "").startswith("application/json"):
         try:
             body = json.loads(response.content)
         except ValueError:
-            return response
+            return
         if isinstance(body, dict) and isinstance(body.get("code"), str):
             seen.add(body["code"])
-    return response
 
 
 def install() -> None:
     """From `pytest_configure`: for the whole session."""
-    BaseHandler.get_response = _recording_response
+    watch_responses(record)
 
 
 def missing(documented: set[str]) -> list[str]:

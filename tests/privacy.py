@@ -43,18 +43,13 @@ def _remember(sender, instance: User, **kwargs) -> None:
     secrets.update(value for value in (instance.wechat_openid, instance.phone) if value)
 
 
-_served = BaseHandler.get_response
-
-
-def _scanned_response(self, request):
-    response = _served(self, request)
+def scan(request, response) -> None:
     content_type = response.get("Content-Type", "")
     if not response.streaming and content_type.startswith(TEXT_TYPES):
         text = response.content.decode(response.charset or "utf-8", errors="replace")
         for leak in leaks_in(text):
             found.append(f"{request.method} {request.get_full_path()} → {response.status_code} "
                          f"shows {leak!r}")
-    return response
 
 
 class _LogScanner(logging.Handler):
@@ -71,17 +66,34 @@ class _LogScanner(logging.Handler):
             found.append(f"log line {line[:200]!r} shows {leak!r}")
 
 
+def watch_responses(observer) -> None:
+    """Call `observer(request, response)` on every response Django serves in this process."""
+    served = BaseHandler.get_response
+
+    def get_response(self, request):
+        response = served(self, request)
+        observer(request, response)
+        return response
+
+    BaseHandler.get_response = get_response
+
+
+_log_scanner = _LogScanner()
+
+
 def install() -> None:
     """From `pytest_configure`: for the whole session."""
     post_save.connect(_remember, sender=User, dispatch_uid="privacy-scan")
-    BaseHandler.get_response = _scanned_response
-    logging.getLogger().addHandler(_LogScanner())
+    watch_responses(scan)
 
 
 @pytest.fixture(autouse=True)
 def _privacy_scan() -> Iterator[None]:
     secrets.clear()
     found.clear()
+    root = logging.getLogger()
+    if _log_scanner not in root.handlers:  # a test that applies LOGGING again drops it
+        root.addHandler(_log_scanner)
     yield
     leaks, _ = list(found), found.clear()
     assert not leaks, "personal data left the server:\n" + "\n".join(leaks)

@@ -33,13 +33,15 @@ their own action.
 """
 
 import logging
+import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -56,6 +58,7 @@ Kind = Notification.Kind
 RELAY_BATCH = 50
 SEND_TASK = "gridapp.tasks.send_notification"
 BACKOFF_CAP_SECONDS = 3600
+RECORD_RETRY_SECONDS = (0.5, 1, 2, 4, 8, 15)  # about 30 s: longer than a restart
 # WeChat's limits per keyword type (characters); longer values are refused with 47003.
 VALUE_LIMITS = {"thing": 20, "character_string": 32, "phrase": 5, "name": 10, "number": 32,
                 "letter": 32, "symbol": 5, "phone_number": 17, "car_number": 8, "amount": 32}
@@ -278,6 +281,24 @@ def _shape(keyword: str, value: str) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+def _durably(write: Callable[[], object]) -> None:
+    """Record what WeChat answered through a database restart or failover: the message is
+    already on its way, and an outcome lost here would have the relay send it again once
+    the lease is over. Outside a transaction only (a broken one cannot be retried); the
+    window left is the process dying between WeChat's answer and this write."""
+    for delay in (*RECORD_RETRY_SECONDS, None):
+        try:
+            write()
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if delay is None or connection.in_atomic_block:
+                raise
+            log.warning("recording a notification's outcome failed (%s); retry in %s s",
+                        type(exc).__name__, delay)
+            connection.close()  # the next query opens a new connection
+            time.sleep(delay)
+
+
 def backoff(attempts: int) -> int:
     """Seconds before attempt `attempts + 1`: base × 2^(attempts − 1), at most an hour."""
     return min(settings.NOTIFICATION_RETRY_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_CAP_SECONDS)
@@ -288,15 +309,17 @@ def _later(row: Notification, error: str) -> Outcome:
         return _finish(row, Notification.Status.GIVEN_UP,
                        error=f"WeChat unreachable after {row.attempts} attempts: {error}")
     delay = backoff(row.attempts)
-    Notification.objects.filter(pk=row.pk, status=Notification.Status.PENDING).update(
-        next_attempt_at=timezone.now() + timedelta(seconds=delay), last_error=error[:255])
+    _durably(lambda: Notification.objects.filter(
+        pk=row.pk, status=Notification.Status.PENDING).update(
+        next_attempt_at=timezone.now() + timedelta(seconds=delay), last_error=error[:255]))
     log.info("notification %s: WeChat unreachable, retry in %s s", row.pk, delay)
     return Outcome(Notification.Status.PENDING, retry_in=delay)
 
 
 def _finish(row: Notification, status: str, *, error: str = "",
             errcode: int | None = None) -> Outcome:
-    Notification.objects.filter(pk=row.pk, status=Notification.Status.PENDING).update(
-        status=status, finished_at=timezone.now(), last_error=error[:255], errcode=errcode)
+    _durably(lambda: Notification.objects.filter(
+        pk=row.pk, status=Notification.Status.PENDING).update(
+        status=status, finished_at=timezone.now(), last_error=error[:255], errcode=errcode))
     log.info("notification %s %s%s", row.pk, status, f": {error}" if error else "")
     return Outcome(status)

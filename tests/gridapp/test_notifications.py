@@ -9,11 +9,14 @@ import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import psycopg
 import pytest
 from celery.exceptions import Retry
 from django.core.management import call_command
+from django.db import connection
 from django.utils import translation
 from freezegun import freeze_time
+from werkzeug import Request, Response
 
 from gridapp.services import notifications, transitions
 from gridapp.models import Notification, Report
@@ -334,6 +337,34 @@ def test_two_relays_never_send_one_row_twice_and_skip_what_the_other_holds(
         assert notifications.relay_pending() == {"sent": 1}  # the other row, without waiting
     assert notifications.relay_pending() == {"sent": 1}
     assert len(subscribe_messages(wechat_stub)) == 2
+
+
+@needs_postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_outcome_is_recorded_through_a_database_restart_and_the_message_not_sent_again(
+        world, user, templates, wechat_stub, monkeypatch):
+    """What the chaos test found: WeChat took the message, the database went away before
+    `sent` was written, and the relay sent it again after the lease."""
+    monkeypatch.setattr(notifications, "enqueue", lambda ids: None)
+    monkeypatch.setattr(notifications, "RECORD_RETRY_SECONDS", (0.1, 0.2))
+    transitions.accept_report(report_in("submitted", reporter=user("resident1")),
+                              actor=user("dispatcher-community"))
+    row = Notification.objects.get()
+    backend = connection.connection.info.backend_pid  # the session the sender uses
+
+    def wechat_takes_it_and_the_database_restarts(request: Request) -> Response:
+        with psycopg.connect(**connection.get_connection_params(), autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [backend])
+        return Response('{"errcode": 0, "errmsg": "ok"}', content_type="application/json")
+
+    expect_token(wechat_stub)
+    wechat_stub.expect_request(SUBSCRIBE_SEND, method="POST").respond_with_handler(
+        wechat_takes_it_and_the_database_restarts)
+    assert notifications.deliver(row.pk) == notifications.Outcome("sent")
+    row.refresh_from_db()
+    assert row.status == "sent" and connection.connection.info.backend_pid != backend
+    assert notifications.relay_pending() == {}
+    assert len(subscribe_messages(wechat_stub)) == 1
 
 
 # --- configuration ----------------------------------------------------------------------
