@@ -5,6 +5,7 @@ durations (SQLite has no percentile function)."""
 
 import datetime as dt
 import statistics
+from collections import Counter
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -34,12 +35,9 @@ class Window:
 def overview(reports: QuerySet[Report], window: Window) -> dict:
     """Every figure of `GET /stats/overview/` for the reports submitted in the window."""
     reports = reports.filter(window.q()).order_by()
+    counts = _counts(reports)
     return {
-        "total": reports.count(),
-        "by_status": _counts(reports, "status"),
-        "by_category": _counts(reports, "category__code"),
-        "by_level": _counts(reports, "level"),
-        "by_source": _counts(reports, "source"),
+        **counts,
         "response_hours": _hours(reports.annotate(first_accept=Min(
             "events__at", filter=Q(events__action=Action.ACCEPT))).filter(
             first_accept__isnull=False).values_list("created_at", "first_accept")),
@@ -51,9 +49,20 @@ def overview(reports: QuerySet[Report], window: Window) -> dict:
     }
 
 
-def _counts(reports: QuerySet[Report], field: str) -> dict[str, int]:
-    rows = reports.values(field).annotate(n=Count("pk")).order_by(field)
-    return {row[field]: row["n"] for row in rows}
+BREAKDOWNS = {"by_status": "status", "by_category": "category__code", "by_level": "level",
+              "by_source": "source"}
+
+
+def _counts(reports: QuerySet[Report]) -> dict:
+    """The total and the counts by status, category, level and source, from one GROUP BY
+    over the four columns (one scan of the reports instead of five)."""
+    rows = reports.values(*BREAKDOWNS.values()).annotate(n=Count("pk"))
+    tallies = {name: Counter() for name in BREAKDOWNS}
+    for row in rows:
+        for name, field in BREAKDOWNS.items():
+            tallies[name][row[field]] += row["n"]
+    return {"total": sum(tallies["by_status"].values()),
+            **{name: dict(sorted(tally.items())) for name, tally in tallies.items()}}
 
 
 def _hours(pairs: QuerySet) -> dict[str, str | None]:
@@ -121,14 +130,15 @@ def _trend(reports: QuerySet[Report], window: Window) -> list[dict]:
 def _routing(reports: QuerySet[Report]) -> dict:
     """Routing accuracy (docs/workflow.md): of the dispatches to a department, the share
     it did not return; per department too."""
-    dispatches = ReportEvent.objects.filter(report__in=reports.values("pk"),
-                                            action=Action.DISPATCH, department__isnull=False)
-    returns = ReportEvent.objects.filter(report__in=reports.values("pk"), action=Action.RETURN,
-                                         department__isnull=False)
-    sent = dict(dispatches.values("department__code").annotate(n=Count("pk"))
-                .values_list("department__code", "n"))
-    back = dict(returns.values("department__code").annotate(n=Count("pk"))
-                .values_list("department__code", "n"))
+    rows = (ReportEvent.objects
+            .filter(report__in=reports.values("pk"), action__in=(Action.DISPATCH, Action.RETURN),
+                    department__isnull=False)
+            .values("department__code")
+            .annotate(sent=Count("pk", filter=Q(action=Action.DISPATCH)),
+                      back=Count("pk", filter=Q(action=Action.RETURN)))
+            .values_list("department__code", "sent", "back"))
+    sent = {code: n for code, n, _back in rows if n}
+    back = {code: n for code, _sent, n in rows if n}
     total_sent, total_back = sum(sent.values()), sum(back.values())
     return {"dispatches": total_sent, "returned": total_back,
             "accuracy": _rate(total_sent - total_back, total_sent),

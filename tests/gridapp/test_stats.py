@@ -5,6 +5,8 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from freezegun import freeze_time
 
 from gridapp.models import Report
@@ -96,3 +98,17 @@ def test_an_empty_range_has_no_timings_rather_than_zero(api, november):
 def test_a_malformed_query_is_400(api, query):
     response = api("dispatcher-city").get(f"/api/v1/stats/overview/?{query}")
     assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+def test_the_overview_costs_the_same_queries_for_any_number_of_reports(api, november, user):
+    with freeze_time("2026-12-01T09:00:00+08:00"):
+        client = api("dispatcher-community")
+        ok(client.get(URL))  # the user and their roles are cached from here
+        with CaptureQueriesContext(connection) as few:
+            ok(client.get(URL))
+        more = make_reports(30, reporter=user("resident2"), photos=0)
+        Report.objects.filter(pk__in=[r.pk for r in more]).update(created_at=T0)
+        with CaptureQueriesContext(connection) as many:
+            body = ok(client.get(URL))
+    assert body["total"] == 6 + 30
+    assert len(many) == len(few) == 9
