@@ -189,7 +189,10 @@ class MyPayrollSerializer(serializers.Serializer):
 class AdjustmentCreateSerializer(serializers.Serializer):
     leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     period = PeriodField()
-    amount = Money()
+    # Any number of decimal places reaches the service, which answers a fraction of a fen
+    # with its own code (amount_invalid) rather than the generic one.
+    amount = serializers.DecimalField(max_digits=20, decimal_places=None, coerce_to_string=True,
+                                      help_text="yuan, whole fen")
     reason = serializers.CharField(max_length=2000)
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all(), required=False,
                                               allow_null=True, default=None)
@@ -241,8 +244,9 @@ class SuspensionSerializer(serializers.ModelSerializer):
 
 class BankAccountChangeCreateSerializer(serializers.Serializer):
     leader = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
-    account_name = serializers.CharField(max_length=64)
-    bank_name = serializers.CharField(max_length=128)
+    # Blank reaches the service, which names what is missing (bank_details_required).
+    account_name = serializers.CharField(max_length=64, allow_blank=True)
+    bank_name = serializers.CharField(max_length=128, allow_blank=True)
     account_number = serializers.CharField(max_length=64)
     reason = serializers.CharField(max_length=255)
 

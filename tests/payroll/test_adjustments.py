@@ -82,7 +82,8 @@ def test_a_leader_of_two_grids_must_say_which(api, add_term, user):
     assert post(api("finance1"), **body, grid=term.grid.pk).status_code == 201
 
 
-@pytest.mark.parametrize("amount, code", [("0.00", "amount_zero"), ("1.005", "invalid")])
+@pytest.mark.parametrize("amount, code", [("0.00", "amount_zero"), ("1.005", "amount_invalid"),
+                                          ("1e3000", "invalid"), ("NaN", "invalid")])
 def test_an_adjustment_needs_a_real_amount(api, user, amount, code):
     response = post(api("finance1"), leader=user("leader1").pk, period="2026-11",
                     amount=amount, reason="r")

@@ -233,6 +233,25 @@ def test_an_applied_adjustment_cannot_be_withdrawn(api, make_run, user):
     assert (response.status_code, response.json()["code"]) == (409, "invalid_transition")
 
 
+def test_an_adjustment_in_a_submitted_run_cannot_be_withdrawn(api, make_run, user):
+    adjustment = services.create_adjustment(leader=user("leader1"), period=OCT,
+                                            amount=Decimal("20.00"), reason="r",
+                                            actor=user("finance1"))
+    run = make_run()
+    services.submit_run(run, actor=user("finance1"))  # it left draft, not yet approved
+    response = api("finance1").post(f"{ADJUSTMENTS}{adjustment.pk}/withdraw/", {}, format="json")
+    assert (response.status_code, response.json()["code"]) == (409, "adjustment_applied")
+    adjustment.refresh_from_db()
+    assert adjustment.withdrawn_at is None
+
+
+def test_a_bank_account_change_needs_the_holders_name_and_the_bank(api, user):
+    response = api("finance1").post(CHANGES, {
+        "leader": user("leader1").pk, "account_name": " ", "bank_name": "北海银行",
+        "account_number": "6222021234567890123", "reason": "换卡"}, format="json")
+    assert (response.status_code, response.json()["code"]) == (400, "bank_details_required")
+
+
 def test_a_run_too_large_for_its_totals_is_not_stored_at_all(api, region, user):
     """Rows from before the limit (written here around the service) cannot break a
     region's payroll: the run is refused whole, and every list still answers."""

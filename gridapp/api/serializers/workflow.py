@@ -52,9 +52,10 @@ class ActionDispatchSerializer(ActionNoteSerializer):
 class ActionResolveSerializer(ActionReasonSerializer):
     note = serializers.CharField(max_length=NOTE_MAX, help_text="what was done")
     photo_ids = serializers.ListField(
-        child=IdField(), min_length=1,
+        child=IdField(), required=False, default=list,
         max_length=settings.REPORT_MAX_PHOTOS,
-        help_text="\"after\" photos uploaded through POST /photos/ by the handler")
+        help_text="\"after\" photos uploaded through POST /photos/ by the handler; at least "
+                  "one (none: 400 after_photo_required)")
 
     def validate_photo_ids(self, ids: list[int]) -> list[int]:
         if len(set(ids)) != len(ids):
