@@ -63,3 +63,24 @@ def setup_django(database_url: str, name: str) -> None:
 
     django.setup()
     call_command("migrate", verbosity=0)
+
+
+@contextmanager
+def demo_database(name: str) -> Iterator[None]:
+    """A throwaway database (above), migrated, with DEMO.md's world in it."""
+    with throwaway_database(name) as url:
+        setup_django(url, name)
+        from config.demo import build_demo_world
+
+        build_demo_world()
+        yield
+
+
+def signed_in_client(user):
+    """A DRF test client carrying `user`'s access token, as the mini-program sends it."""
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client

@@ -37,7 +37,7 @@ import statistics
 import time
 from collections import defaultdict
 
-from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
+from _db import demo_database, signed_in_client  # noqa: E402  (benchmarks/ is on sys.path)
 from _measure import describe_run, timed  # noqa: E402
 
 BENCH_DB_NAME = "gridlink_bench_analytics"
@@ -351,14 +351,8 @@ def raw_home(user_id: int, now) -> list:
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
-    with throwaway_database(BENCH_DB_NAME) as url:
-        setup_django(url, BENCH_DB_NAME)
-        from config.demo import build_demo_world
-
-        build_demo_world()
+    with demo_database(BENCH_DB_NAME):
         from django.utils import timezone
-        from rest_framework.test import APIClient
-        from rest_framework_simplejwt.tokens import RefreshToken
 
         from accounts.models import User
         from gridapp.models import Region
@@ -378,9 +372,7 @@ def main() -> None:
         year_start, year_end = evaluations.Period("year", first_day, timezone.localdate()).bounds()
         grid = grids[len(grids) // 2]
         dispatcher = User.objects.get(username="dispatcher-city")
-        client = APIClient()
-        client.credentials(
-            HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(dispatcher).access_token}")
+        client = signed_in_client(dispatcher)
         overview_url = f"/api/v1/stats/overview/?from={first_day}&to={timezone.localdate()}"
 
         def scorecards():

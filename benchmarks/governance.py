@@ -26,7 +26,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
+from _db import demo_database, signed_in_client  # noqa: E402  (benchmarks/ is on sys.path)
 from _measure import describe_run, timed  # noqa: E402
 from reports import build_reports  # noqa: E402  (the same city as the report benchmark)
 
@@ -88,15 +88,9 @@ def raw_clusters() -> list:
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
-    with throwaway_database(BENCH_DB_NAME) as url:
-        setup_django(url, BENCH_DB_NAME)
-        from config.demo import build_demo_world
-
-        build_demo_world()
+    with demo_database(BENCH_DB_NAME):
         from django.conf import settings
         from django.utils import timezone
-        from rest_framework.test import APIClient
-        from rest_framework_simplejwt.tokens import RefreshToken
 
         from accounts.models import User
         from gridapp.selectors import projects
@@ -106,9 +100,7 @@ def main() -> None:
         print(describe_run(args.reports, started))
 
         dispatcher = User.objects.get(username="dispatcher-city")
-        client = APIClient()
-        client.credentials(
-            HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(dispatcher).access_token}")
+        client = signed_in_client(dispatcher)
         now = timezone.now()
         since = now - timedelta(days=settings.PROJECT_SUGGESTION_DAYS)
         found = projects.suggestions(dispatcher, now=now)  # warm-up, and the answer's size

@@ -27,7 +27,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
+from _db import demo_database, signed_in_client  # noqa: E402  (benchmarks/ is on sys.path)
 from _measure import describe_run, timed  # noqa: E402
 
 BENCH_DB_NAME = "gridlink_bench_reports"
@@ -127,13 +127,7 @@ def median_ms(samples: list[float]) -> str:
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
-    with throwaway_database(BENCH_DB_NAME) as url:
-        setup_django(url, BENCH_DB_NAME)
-        from config.demo import build_demo_world
-
-        build_demo_world()
-        from rest_framework.test import APIClient
-        from rest_framework_simplejwt.tokens import RefreshToken
+    with demo_database(BENCH_DB_NAME):
 
         from accounts.models import User
         from gridapp.models import Category
@@ -152,8 +146,7 @@ def main() -> None:
             found += len(possible_duplicates(report))
 
         dispatcher = User.objects.get(username="dispatcher-city")
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(dispatcher).access_token}")
+        client = signed_in_client(dispatcher)
         assert client.get("/api/v1/reports/").status_code == 200  # warm-up
         pages, naive_pages = [], []
         for _i in range(args.pages):
