@@ -66,5 +66,6 @@ def _dispatcher_queue(roles: Roles):
 def _lights(reports, now: datetime) -> dict[str, int]:
     """`{"total", "green", "yellow", "red"}`: each report's traffic light, from the clock
     columns alone."""
-    lights = Counter(report.traffic_light(now) for report in reports.only(*Report.CLOCK_FIELDS))
+    lights = Counter(report.traffic_light(now)
+                     for report in reports.only(*Report.CLOCK_FIELDS).order_by())
     return {"total": sum(lights.values()), **{light: lights[light] for light in LIGHTS}}

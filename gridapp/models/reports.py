@@ -210,6 +210,8 @@ class Report(models.Model):
             models.Index(fields=["reporter", "created_at"], name="report_reporter_idx"),
             models.Index(fields=["department", "status"], name="report_department_idx"),
             models.Index(fields=["status", "created_at"], name="report_status_idx"),
+            # a command centre's queue: waiting (status) at its level under its region
+            models.Index(fields=["level", "status", "region_code"], name="report_queue_idx"),
             # the supervision sweep: open reports past their due time
             models.Index(fields=["due_at"], name="report_due_idx", condition=Q(status__in=[
                 "submitted", "accepted", "dispatched", "in_progress"])),
