@@ -63,6 +63,16 @@ class Suggestion:
     reached_at: dt.datetime  # when the group reached the size of a suggestion
 
 
+class Member(NamedTuple):
+    """A report of a group, as fetched."""
+    pk: int
+    category_id: int
+    region_code: str
+    lat: float
+    lng: float
+    created_at: dt.datetime
+
+
 def suggestions(user: User, *, now: dt.datetime) -> list[Suggestion]:
     """The suggestions in the user's regions (all of them for an administrator)."""
     roles = roles_of(user)
@@ -108,22 +118,14 @@ def find_suggestions(prefixes: set[str] | None, *, now: dt.datetime,
     return _suggestions(groups, limit)
 
 
-class Member(NamedTuple):
-    """A report of a group, as fetched."""
-    pk: int
-    category_id: int
-    region_code: str
-    lat: float
-    lng: float
-    created_at: dt.datetime
-
-
 def _suggestions(groups: dict[tuple, list[Member]], limit: int | None) -> list[Suggestion]:
     """The largest groups; a nearby group that is exactly a street's is said once."""
     largest = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0][0] == "nearby",
-                                                       item[0]))[:limit]
+                                                       item[0]))
     chosen, seen = [], set()
     for (kind, *_key), members in largest:
+        if limit is not None and len(chosen) == limit:
+            break
         ids = frozenset(member.pk for member in members)
         if ids not in seen:
             seen.add(ids)
