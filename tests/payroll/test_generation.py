@@ -68,6 +68,15 @@ def test_a_suspended_leader_is_shown_with_the_base_and_paid_nothing(api, make_ru
     assert run.total == Decimal("2400.00")
 
 
+def test_a_leader_is_suspended_once_for_a_month(api, user):
+    body = {"leader": user("leader1").pk, "period": "2026-11", "reason": "长期未履职"}
+    url = "/api/v1/payroll/suspensions/"
+    assert api("finance1").post(url, body, format="json").status_code == 201
+    again = api("finance2").post(url, body, format="json")
+    assert (again.status_code, again.json()["code"]) == (409, "already_suspended")
+    assert Suspension.objects.filter(leader=user("leader1"), period=NOV).count() == 1
+
+
 def test_a_suspension_reaches_a_draft_when_it_is_regenerated(make_run, user):
     run = make_run()
     services.suspend_leader(leader=user("leader2"), period=NOV, reason="停职",
