@@ -85,12 +85,14 @@ def build_city(rng: random.Random) -> tuple[list, list]:
                           boundary={"type": "Polygon", "coordinates": [ring]}, min_lat=lat,
                           min_lng=lng, max_lat=lat + step, max_lng=lng + step))
     grids = Grid.objects.bulk_create(grids)
-    leaders = User.objects.bulk_create([User(username=f"bench-leader-{i}") for i in range(len(grids))])
+    leaders = User.objects.bulk_create([User(username=f"bench-leader-{i}")
+                                        for i in range(len(grids))])
     LeaderTerm.objects.bulk_create([
         LeaderTerm(grid=grid, user=leader, start_date=dt.date(2024, 1, 1))
         for grid, leader in zip(grids, leaders, strict=True)])
     departments = Department.objects.bulk_create([
-        Department(code=f"bench-{i:02d}", name=f"部门{i}", region=city) for i in range(DEPARTMENTS)])
+        Department(code=f"bench-{i:02d}", name=f"部门{i}", region=city)
+        for i in range(DEPARTMENTS)])
     return grids, departments
 
 
@@ -102,7 +104,8 @@ def build_reports(count: int, rng: random.Random, grids: list, departments: list
     from accounts.models import User
     from gridapp.models import Category, LeaderTerm, Report, ReportEvent
 
-    residents = list(User.objects.filter(username__startswith="resident").values_list("pk", flat=True))
+    residents = list(User.objects.filter(username__startswith="resident")
+                     .values_list("pk", flat=True))
     leader_of = dict(LeaderTerm.objects.values_list("grid_id", "user_id"))
     categories = list(Category.objects.filter(children__isnull=True).values_list("pk", flat=True))
     route = {(c, d): rng.choice(departments).pk for c in categories for d in range(DISTRICTS)}
