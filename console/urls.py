@@ -3,7 +3,7 @@ the API's action (`/console/reports/{id}/accept/`), and answers with the page ag
 
 from django.urls import path
 
-from .views import auth, overview, payroll, reports
+from .views import auth, overview, payroll, projects, reports
 
 app_name = "console"
 
@@ -16,6 +16,8 @@ urlpatterns = [
     path("reports/<int:pk>/", reports.detail, name="report"),
     *(path(f"reports/<int:pk>/{action}/", reports.act, {"action": action},
            name=f"report-{action}") for action in reports.ACTION_LABELS),
+    path("projects/", projects.projects, name="projects"),
+    path("projects/<int:pk>/", projects.project, name="project"),
     path("payroll/", payroll.runs, name="payroll"),
     path("payroll/runs/<int:pk>/", payroll.run, name="run"),
     *(path(f"payroll/runs/<int:pk>/export.{fmt}", payroll.export, {"fmt": fmt},

@@ -14,9 +14,10 @@ NAV = (
     ("console:home", _("Home"), "any"),
     ("console:map", _("One map"), "reports"),
     ("console:reports", _("Report queue"), "reports"),
+    ("console:projects", _("Governance projects"), "reports"),
     ("console:payroll", _("Payroll"), "finance"),
 )
-COMING = (_("Scorecards"), _("Statistics"), _("Governance projects"), _("Year-end"))
+COMING = (_("Scorecards"), _("Statistics"), _("Year-end"))
 
 
 def sees_reports(user) -> bool:

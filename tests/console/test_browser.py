@@ -188,3 +188,13 @@ def test_finance1_prepares_a_run_and_finance2_approves_it(desk, live_server):
         "approved", "finance1", "finance2")
     checker.goto(f"{live_server.url}/console/payroll/")
     shot(checker, "payroll")
+
+
+def test_the_projects_page_shows_five_lamp_reports_as_a_class(desk, live_server, open_reports):
+    reports = open_reports(5)
+    page = desk("dispatcher-street")
+    page.click('header nav a:has-text("治理项目")')
+    page.wait_for_selector("tr[data-suggestion]")
+    links = page.locator("tr[data-suggestion] a")
+    assert sorted(links.all_inner_texts()) == sorted(f"#{r.pk}" for r in reports)
+    shot(page, "projects")
