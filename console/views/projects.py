@@ -3,20 +3,17 @@ the projects the user sees, with their figures and reports. The API's selectors 
 what the user sees (docs/workflow.md "Governance projects")."""
 
 from django.conf import settings
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from console.access import staff_required
-from gridapp.models import Category, Report
+from gridapp.models import Category
 from gridapp.selectors import projects as project_selectors
 from gridapp.selectors import reports as report_selectors
 from gridapp.selectors.roles import roles_of
 
 from .common import page, require_reports
-
-DONE = (Report.Status.RESOLVED, Report.Status.CLOSED)
 
 
 @staff_required
@@ -29,11 +26,9 @@ def projects(request: HttpRequest) -> HttpResponse:
     if roles.is_admin or roles.dispatcher_regions:
         suggestions = project_selectors.suggestions(request.user, now=timezone.now())
     names = Category.objects.in_bulk({s.category_id for s in suggestions})
-    rows = (project_selectors.visible_projects(request.user).select_related("category__parent")
-            .annotate(n_reports=Count("reports"),
-                      n_open=Count("reports", filter=Q(reports__status__in=Report.OPEN_STATUSES)),
-                      n_done=Count("reports", filter=Q(reports__status__in=DONE)))
-            .order_by("-created_at", "-pk"))
+    rows = project_selectors.with_report_counts(
+        project_selectors.visible_projects(request.user).select_related("category__parent")
+    ).order_by("-created_at", "-pk")
     return page(request, "console/projects.html", {
         "suggestions": [(s, names[s.category_id]) for s in suggestions], "projects": rows,
         "min_reports": settings.PROJECT_SUGGESTION_MIN_REPORTS,

@@ -39,10 +39,15 @@ class Period:
     last: dt.date
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        """[start, end) in the project's time zone (Beijing)."""
-        zone = timezone.get_current_timezone()
-        start = dt.datetime.combine(self.first, dt.time(), tzinfo=zone)
-        return start, dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        return day_bounds(self.first, self.last)
+
+
+def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[first day 00:00, the day after the last 00:00) in the project's time zone
+    (Beijing): the moments a range of days covers."""
+    zone = timezone.get_current_timezone()
+    return (dt.datetime.combine(first, dt.time(), tzinfo=zone),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone))
 
 
 def parse_period(text: str) -> Period | None:

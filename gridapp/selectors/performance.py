@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from gridapp import divisions
 from gridapp.models import Grid, GridMembership, LeaderTerm, Region, Report, ReportEvent
+from gridapp.selectors.evaluations import day_bounds
 from gridapp.selectors.roles import roles_of
 
 RATE = Decimal("0.0001")
@@ -61,7 +62,7 @@ def leader_performance(*, year: int, region: Region, grid: Grid | None = None,
              .annotate(win_start=Greatest("start_date", Value(first), output_field=DateField()),
                        win_end=Least(Coalesce("end_date", Value(last)), Value(last),
                                      output_field=DateField()))
-             .annotate(**_aggregates(_moments(first, last)))
+             .annotate(**_aggregates(day_bounds(first, last)))
              .order_by("pk"))
     return [_performance(term) for term in terms]
 
@@ -76,13 +77,6 @@ def may_read(user: User, grid: Grid) -> bool:
 def leader_names(terms: list[TermPerformance]) -> dict[int, str]:
     users = User.objects.filter(pk__in={term.leader_id for term in terms})
     return {user.pk: str(user) for user in users}
-
-
-def _moments(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[first day 00:00, the day after the last 00:00) in Beijing time."""
-    zone = timezone.get_current_timezone()
-    return (dt.datetime.combine(first, dt.time(), zone),
-            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), zone))
 
 
 def _term_reports(year: tuple[dt.datetime, dt.datetime]) -> QuerySet[Report]:

@@ -15,6 +15,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gridapp.models import Report, ReportEvent
+from gridapp.selectors.evaluations import day_bounds
 
 Action = ReportEvent.Action
 DONE = (Report.Status.RESOLVED, Report.Status.CLOSED)
@@ -26,9 +27,7 @@ class Window:
     last: dt.date
 
     def q(self, field: str = "created_at") -> Q:
-        tz = timezone.get_current_timezone()
-        start = dt.datetime.combine(self.first, dt.time(), tz)
-        end = dt.datetime.combine(self.last + dt.timedelta(days=1), dt.time(), tz)
+        start, end = day_bounds(self.first, self.last)
         return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 

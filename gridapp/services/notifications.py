@@ -166,14 +166,22 @@ def message_data(report: Report, event: ReportEvent) -> dict[str, str]:
             "status": str(report.get_status_display()),
             "level": str(report.get_level_display()),
             "note": event.note,
-            "result": str(RESULTS.get(event.action, event.get_action_display()
-                                      if event.action in EXTENSION else
-                                      report.get_status_display())),
+            "result": str(_result(report, event)),
             "time": event.at.isoformat(),
             "due": report.due_at.isoformat() if report.due_at else "",
             "address": report.address or report.grid.name,
             "department": report.department.name if report.department_id else "",
         }
+
+
+def _result(report: Report, event: ReportEvent) -> str:
+    """How the change ended: closed, rejected or merged; the decision on an extension;
+    otherwise where the report stands."""
+    if event.action in RESULTS:
+        return RESULTS[event.action]
+    if event.action in EXTENSION:
+        return event.get_action_display()
+    return report.get_status_display()
 
 
 # --- queuing after commit -----------------------------------------------------------------

@@ -96,34 +96,45 @@ def announce_suggestions(*, now: datetime | None = None) -> int:
     """Tell the dispatchers governing each suggestion that reached its size recently (the
     reports of one class crossed PROJECT_SUGGESTION_MIN_REPORTS): an outbox and inbox
     message about the report that made it a suggestion. Idempotent: a dispatcher is told
-    of one such report once, however often this runs. The number of messages written."""
+    of one such report once, however often this runs. The number of messages written.
+    The reports, the messages already written and the dispatchers are read once each."""
     now = now or timezone.now()
+    new = [(suggestion, suggestion.report_ids[settings.PROJECT_SUGGESTION_MIN_REPORTS - 1])
+           for suggestion in find_suggestions(None, now=now, limit=None)
+           if suggestion.reached_at >= now - ANNOUNCE_LOOKBACK]
+    reports = Report.objects.select_related("category").in_bulk([pk for _s, pk in new])
+    told = set(Notification.objects.filter(kind=Notification.Kind.SUGGESTION,
+                                           report__in=reports)
+               .values_list("report_id", "recipient_id"))
+    dispatchers = _dispatchers_by_region()
     written = 0
-    for suggestion in find_suggestions(None, now=now, limit=None):
-        if suggestion.reached_at < now - ANNOUNCE_LOOKBACK:
-            continue
-        report = Report.objects.select_related("category").get(
-            pk=suggestion.report_ids[settings.PROJECT_SUGGESTION_MIN_REPORTS - 1])
-        told = set(Notification.objects.filter(kind=Notification.Kind.SUGGESTION, report=report)
-                   .values_list("recipient_id", flat=True))
-        data = _suggestion_data(suggestion, report)
-        written += len(notifications.write(report, [
+    for suggestion, pk in new:
+        data = _suggestion_data(suggestion, reports[pk])
+        written += len(notifications.write(reports[pk], [
             (user_id, Notification.Kind.SUGGESTION, data)
-            for user_id in governing_dispatcher_ids(suggestion.region.code) if user_id not in told],
-            at=now))
+            for user_id in governing_dispatcher_ids(suggestion.region.code, dispatchers)
+            if (pk, user_id) not in told], at=now))
     return written
 
 
-def governing_dispatcher_ids(region_code: str) -> list[int]:
+def governing_dispatcher_ids(region_code: str, dispatchers: dict[str, list[int]]) -> list[int]:
     """The dispatchers of the nearest region at street level or above that has any: a
     class of problems is governed by a street or higher, not by a community."""
     street_and_up = divisions.LEVELS_TOP_DOWN[divisions.LEVELS_TOP_DOWN.index("street")::-1]
     for code in dict.fromkeys(divisions.code_at(region_code, level) for level in street_and_up):
-        ids = list(StaffRole.objects.filter(role=StaffRole.Role.DISPATCHER, region__code=code)
-                   .order_by("user_id").values_list("user_id", flat=True))
-        if ids:
-            return ids
+        if dispatchers.get(code):
+            return dispatchers[code]
     return []
+
+
+def _dispatchers_by_region() -> dict[str, list[int]]:
+    """Region code → its dispatchers' user ids."""
+    found: dict[str, list[int]] = {}
+    for code, user_id in (StaffRole.objects.filter(role=StaffRole.Role.DISPATCHER)
+                          .order_by("region__code", "user_id")
+                          .values_list("region__code", "user_id")):
+        found.setdefault(code, []).append(user_id)
+    return found
 
 
 def _suggestion_data(suggestion: Suggestion, report: Report) -> dict[str, str]:

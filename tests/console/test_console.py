@@ -5,12 +5,11 @@ through the same services (docs/api.md "The web console")."""
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 from freezegun import freeze_time
 
 from accounts.models import User
@@ -105,9 +104,12 @@ def test_the_queue_filters_like_the_api_and_answers_a_bad_filter_with_400(consol
         assert client.get(f"/console/reports/?{bad}").status_code == 400, bad
 
 
-@freeze_time("2026-11-26 09:00:00+08:00")
+QUEUE_NOW = datetime.fromisoformat("2026-11-26T09:00:00+08:00")
+
+
+@freeze_time(QUEUE_NOW)
 def test_the_queue_puts_the_nearest_deadline_first_on_request(console, user):
-    now = timezone.now()  # the frozen clock: the deadlines are hours from it
+    now = QUEUE_NOW  # the deadlines are hours from the frozen clock
     later, sooner, unclocked = (
         report_in("accepted", reporter=user("resident1"), due_at=now + timedelta(hours=h),
                   sla_started_at=now) if h else report_in("submitted", reporter=user("resident1"))
