@@ -418,6 +418,11 @@ def time_distribution() -> None:
         return created
 
     started = time.perf_counter()
+    terms = services.leader_performances(year=2026, region=city, as_of=dt.date(2026, 12, 31))
+    counted = sum(term.metrics["reports_filed"] for term in terms)
+    print(f"  leader performance alone: {len(terms):,} terms scored from {counted:,} reports "
+          f"in {time.perf_counter() - started:6.2f} s")
+    started = time.perf_counter()
     distribution = call()
     seconds = time.perf_counter() - started
     peak = peak_memory(call)

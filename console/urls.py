@@ -3,7 +3,7 @@ the API's action (`/console/reports/{id}/accept/`), and answers with the page ag
 
 from django.urls import path
 
-from .views import auth, overview, payroll, projects, reports
+from .views import auth, overview, payroll, projects, reports, year_end
 
 app_name = "console"
 
@@ -24,4 +24,13 @@ urlpatterns = [
            name=f"run-export-{fmt}") for fmt in ("csv", "xlsx")),
     *(path(f"payroll/runs/<int:pk>/{action}/", payroll.run_action, {"action": action},
            name=f"run-{action}") for action in payroll.RUN_ACTIONS),
+    path("payroll/year-end/", year_end.distributions, name="year-end"),
+    path("payroll/year-end/<int:pk>/", year_end.distribution, name="distribution"),
+    *(path(f"payroll/year-end/<int:pk>/{action}/", year_end.act, {"action": action},
+           name=f"distribution-{action}") for action in year_end.ACTIONS),
+    *(path(f"payroll/year-end/appeals/<int:pk>/{decision}/", year_end.decide,
+           {"decision": decision}, name=f"appeal-{decision}") for decision in year_end.DECISIONS),
+    *(path(f"payroll/year-end/<int:pk>/{kind}.{fmt}", year_end.download,
+           {"fmt": fmt, "notice": kind == "notice"}, name=f"distribution-{kind}-{fmt}")
+      for kind in ("export", "notice") for fmt in ("csv", "xlsx")),
 ]

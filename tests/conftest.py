@@ -58,9 +58,12 @@ def _fresh_process_state():
 # test ends with a flush, which on SQLite is DELETE (PostgreSQL's TRUNCATE fires no row
 # trigger): for those tests alone the delete guards are lifted for the flush and put back
 # by the post_migrate signal that ends it.
-KEPT_FOREVER = tuple(trigger[0] for trigger in importlib.import_module(
-    "payroll.migrations.0004_guards_for_payments_and_history").SQLITE
-    if trigger[1] == "BEFORE DELETE")
+# The year-end distribution's guards (migration 0005) are lifted the same way.
+GUARD_MIGRATIONS = ("payroll.migrations.0004_guards_for_payments_and_history",
+                    "payroll.migrations.0005_year_end_distribution")
+KEPT_FOREVER = tuple(trigger[0] for migration in GUARD_MIGRATIONS
+                     for trigger in importlib.import_module(migration).SQLITE
+                     if trigger[1] == "BEFORE DELETE")
 
 
 @pytest.fixture(autouse=True)
@@ -84,12 +87,13 @@ def _flushable_history(request) -> Iterator[None]:
 def _restore_kept_forever(sender, **kwargs) -> None:
     from django.db import connection
     post_migrate.disconnect(dispatch_uid="kept-forever")
-    guards = importlib.import_module("payroll.migrations.0004_guards_for_payments_and_history")
     with connection.cursor() as cursor:
-        for trigger in guards.SQLITE:
-            if trigger[0] in KEPT_FOREVER:
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger[0]}")
-                cursor.execute(guards.base._sqlite_trigger(*trigger))
+        for migration in GUARD_MIGRATIONS:
+            guards = importlib.import_module(migration)
+            for trigger in guards.SQLITE:
+                if trigger[0] in KEPT_FOREVER:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {trigger[0]}")
+                    cursor.execute(guards.base._sqlite_trigger(*trigger))
 
 
 @pytest.fixture(autouse=True)

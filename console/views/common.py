@@ -16,8 +16,9 @@ NAV = (
     ("console:reports", _("Report queue"), "reports"),
     ("console:projects", _("Governance projects"), "reports"),
     ("console:payroll", _("Payroll"), "finance"),
+    ("console:year-end", _("Year-end"), "finance"),
 )
-COMING = (_("Scorecards"), _("Statistics"), _("Year-end"))
+COMING = (_("Scorecards"), _("Statistics"))
 
 
 def sees_reports(user) -> bool:

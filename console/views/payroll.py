@@ -20,6 +20,7 @@ from payroll.api.serializers import (ExportQuerySerializer, ReasonSerializer,
                                      RunCreateSerializer, RunFilterSerializer)
 from payroll.bank_templates import TEMPLATES
 from payroll.models import Run, RunExport
+from payroll.yearend.models import DistributionExport
 
 from .common import page, report_error, sees_payroll
 
@@ -51,12 +52,12 @@ BY_STATUS = {
 }
 
 
-def _finance_only(request: HttpRequest) -> None:
+def finance_only(request: HttpRequest) -> None:
     if not sees_payroll(request.user):
         raise Http404
 
 
-def _regions(user) -> list[Region]:
+def finance_regions(user) -> list[Region]:
     """The regions a run may be prepared for: those under the user's finance regions."""
     roles = roles_of(user)
     regions = Region.objects.all()
@@ -69,7 +70,7 @@ def _regions(user) -> list[Region]:
 def runs(request: HttpRequest) -> HttpResponse:
     """The runs of the user's regions (GET /payroll/runs/'s filters) and a form for a new
     one; POST creates it (the same service as the API)."""
-    _finance_only(request)
+    finance_only(request)
     if request.method == "POST":
         form = RunCreateSerializer(data=request.POST)
         try:
@@ -84,13 +85,13 @@ def runs(request: HttpRequest) -> HttpResponse:
     rows = selectors.runs_for(request.user, **filters.validated_data) if valid else None
     return page(request, "console/payroll.html", {
         "rows": rows, "errors": filters.errors, "chosen": request.GET,
-        "regions": _regions(request.user), "statuses": Run.Status.choices,
+        "regions": finance_regions(request.user), "statuses": Run.Status.choices,
     }, status=200 if valid else 400)
 
 
 @staff_required
 def run(request: HttpRequest, pk: int) -> HttpResponse:
-    _finance_only(request)
+    finance_only(request)
     run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
     lines = Paginator(selectors.run_lines(run), LINES_PAGE).get_page(request.GET.get("page"))
     actions = [{"name": name, "label": RUN_ACTIONS[name][0], "confirm": RUN_ACTIONS[name][1],
@@ -110,7 +111,7 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
 def run_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """submit / approve / reject / mark-paid / cancel, as POST /payroll/runs/{id}/{action}/:
     maker-checker and the status rules are the services'."""
-    _finance_only(request)
+    finance_only(request)
     run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
     body = ReasonSerializer(data=request.POST)
     try:
@@ -126,7 +127,7 @@ def run_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @staff_required
 def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     """The bank file in a template, the same bytes as GET /payroll/runs/{id}/export.*."""
-    _finance_only(request)
+    finance_only(request)
     run = get_object_or_404(selectors.visible_runs(request.user), pk=pk)
     query = ExportQuerySerializer(data=request.GET)
     try:
@@ -136,11 +137,16 @@ def export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
     except APIException as exc:
         report_error(request, exc)
         return redirect("console:run", pk=run.pk)
-    content_type = (f"text/csv; charset={template.formats['csv'].removesuffix('-sig')}"
-                    if fmt == RunExport.Format.CSV else
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response = HttpResponse(bytes(file.content), content_type=content_type)
     name = run.number if template.code == "standard" else f"{run.number}-{template.code}"
+    return file_response(file, name=name, fmt=fmt, csv_encoding=template.formats.get("csv", ""))
+
+
+def file_response(file: RunExport | DistributionExport, *, name: str, fmt: str,
+                  csv_encoding: str) -> HttpResponse:
+    """A stored file as a download, with its hash (as the API serves it)."""
+    content_type = (f"text/csv; charset={csv_encoding.removesuffix('-sig')}" if fmt == "csv"
+                    else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(bytes(file.content), content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     response["X-Content-SHA256"] = file.sha256
     return response

@@ -1,9 +1,10 @@
 """Leader performance: what each leader term achieved in a year, computed from reports.
 
 Nothing here is typed in by anyone (减负: appraisal that costs the grassroots no forms);
-the year-end second distribution (payroll) scores leaders from it. One query for every
-term under a region, whatever the number of reports: each metric is a correlated
-aggregate over the term's grid and days, so no report is ever loaded into Python.
+the year-end second distribution (payroll) scores leaders from it. Four queries for every
+term under a region, whatever the number of terms and reports: the terms, then three
+GROUP BY statements that join the year's reports (and memberships) to the term whose
+days they fall in, so no report is ever loaded into Python and no term is queried alone.
 
 A term's window is its days within the year, up to `as_of` for the year in progress.
 Its reports are those filed in the window, in its grid, by the leader or by a member of
@@ -15,8 +16,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import (DateField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery,
-                              Sum, Value)
+from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
@@ -34,6 +34,7 @@ MEMBERS = (GridMembership.Status.ACTIVE, GridMembership.Status.LEFT)
 # Every key is present in every term's metrics (None where a rate has no reports).
 METRICS = ("reports_filed", "resolved_rate", "on_time_rate", "verified_in_window_rate",
            "rating_mean", "reopen_rate", "members_recruited")
+TERM = "grid__leader_terms"  # the join from a report's (or membership's) grid to its terms
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,17 @@ def leader_performance(*, year: int, region: Region, grid: Grid | None = None,
     terms = LeaderTerm.objects.filter(divisions.under_q("grid__community__code", (region.prefix,)))
     if grid is not None:
         terms = terms.filter(grid=grid)
-    terms = (terms
-             .filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last)
-             .annotate(win_start=Greatest("start_date", Value(first), output_field=DateField()),
-                       win_end=Least(Coalesce("end_date", Value(last)), Value(last),
-                                     output_field=DateField()))
-             .annotate(**_aggregates(day_bounds(first, last)))
-             .order_by("pk"))
-    return [_performance(term) for term in terms]
+    terms = terms.filter(Q(end_date__isnull=True) | Q(end_date__gte=first), start_date__lte=last)
+    windows = list(terms
+                   .annotate(win_start=Greatest("start_date", Value(first),
+                                                output_field=DateField()),
+                             win_end=Least(Coalesce("end_date", Value(last)), Value(last),
+                                           output_field=DateField()))
+                   .order_by("pk"))
+    if not windows:
+        return []
+    counts = _counts(terms.values("pk"), day_bounds(first, last), grid)
+    return [_performance(term, counts.get(term.pk, {})) for term in windows]
 
 
 def may_read(user: User, grid: Grid) -> bool:
@@ -79,69 +83,69 @@ def leader_names(terms: list[TermPerformance]) -> dict[int, str]:
     return {user.pk: str(user) for user in users}
 
 
-def _term_reports(year: tuple[dt.datetime, dt.datetime]) -> QuerySet[Report]:
-    """The reports of the outer term: its grid, its window, its leader or members. The
-    year's bounds as moments let the (grid, created_at) index find them; the term's
-    window, in dates, then narrows them."""
+def _in_term(moment: str, terms: QuerySet) -> Q:
+    """The row's `moment` falls on a day of one of `terms` (the row's grid's): used in one
+    `filter()` call, so that every condition speaks of the same joined term. The year's
+    bounds, applied apart, keep the days before the year out."""
+    return (Q(**{f"{TERM}__in": terms, f"{moment}__date__gte": F(f"{TERM}__start_date")})
+            & (Q(**{f"{TERM}__end_date__isnull": True})
+               | Q(**{f"{moment}__date__lte": F(f"{TERM}__end_date")})))
+
+
+def _counts(terms: QuerySet, year: tuple[dt.datetime, dt.datetime],
+            grid: Grid | None) -> dict[int, dict[str, int]]:
+    """Per term id, the counts its metrics are made of (a term missing has none)."""
+    reports = Report.objects.filter(grid=grid) if grid is not None else Report.objects.all()
     member = GridMembership.objects.filter(user=OuterRef("reporter"), grid=OuterRef("grid"),
                                            status__in=MEMBERS)
-    return (Report.objects
-            .filter(grid=OuterRef("grid"), created_at__range=year)
-            .filter(created_at__date__gte=OuterRef("win_start"),
-                    created_at__date__lte=OuterRef("win_end"))
-            .exclude(status__in=NOT_COUNTED)
-            .filter(Q(reporter=OuterRef("user")) | Q(Exists(member))))
-
-
-def _aggregates(year: tuple[dt.datetime, dt.datetime]) -> dict:
-    reports = _term_reports(year)
-    done = reports.filter(status__in=DONE)
     reopened = ReportEvent.objects.filter(report=OuterRef("pk"), action=ReportEvent.Action.REOPEN)
-    resolved_in_window = Report.objects.filter(
-        grid=OuterRef("grid"), resolved_at__range=year,
-        resolved_at__date__gte=OuterRef("win_start"),
-        resolved_at__date__lte=OuterRef("win_end"))
+    done = Q(status__in=DONE)
+    filed = (reports
+             .filter(created_at__range=year)
+             .exclude(status__in=NOT_COUNTED)
+             .filter(_in_term("created_at", terms),
+                     Q(reporter=F(f"{TERM}__user")) | Q(Exists(member)))
+             .values(term=F(TERM))
+             .annotate(n_filed=Count("pk"),
+                       n_done=Count("pk", filter=done),
+                       n_on_time=Count("pk", filter=done & (Q(due_at__isnull=True)
+                                                            | Q(resolved_at__lte=F("due_at")))),
+                       n_reopened=Count("pk", filter=Q(Exists(reopened))),
+                       n_rated=Count("rating"),
+                       rating_sum=Sum("rating", default=0)))
     verified_by_leader = ReportEvent.objects.filter(
-        report=OuterRef("pk"), action=ReportEvent.Action.VERIFY, actor=OuterRef(OuterRef("user")),
+        report=OuterRef("pk"), action=ReportEvent.Action.VERIFY, actor=OuterRef(f"{TERM}__user"),
         at__lte=OuterRef("resolved_at") + dt.timedelta(days=settings.REPORT_VERIFY_DAYS))
-    recruited = GridMembership.objects.filter(
-        grid=OuterRef("grid"), status=GridMembership.Status.ACTIVE, decided_at__range=year,
-        decided_at__date__gte=OuterRef("win_start"), decided_at__date__lte=OuterRef("win_end"))
-    rated = reports.filter(rating__isnull=False)
-    return {
-        "n_filed": _count(reports),
-        "n_done": _count(done),
-        "n_on_time": _count(done.filter(Q(due_at__isnull=True) | Q(resolved_at__lte=F("due_at")))),
-        "n_reopened": _count(reports.filter(Exists(reopened))),
-        "n_rated": _count(rated),
-        "rating_sum": Coalesce(Subquery(rated.values("grid").annotate(total=Sum("rating"))
-                                        .values("total")[:1]), 0),
-        "n_resolved_in_window": _count(resolved_in_window),
-        "n_verified_in_window": _count(resolved_in_window.filter(Exists(verified_by_leader))),
-        "n_recruited": _count(recruited),
-    }
+    resolved = (reports
+                .filter(resolved_at__range=year)
+                .filter(_in_term("resolved_at", terms))
+                .values(term=F(TERM))
+                .annotate(n_resolved_in_window=Count("pk"),
+                          n_verified_in_window=Count("pk", filter=Q(Exists(verified_by_leader)))))
+    recruited = (GridMembership.objects
+                 .filter(status=GridMembership.Status.ACTIVE, decided_at__range=year)
+                 .filter(_in_term("decided_at", terms))
+                 .values(term=F(TERM))
+                 .annotate(n_recruited=Count("pk")))
+    counts: dict[int, dict[str, int]] = {}
+    for rows in (filed, resolved, recruited):
+        for row in rows:
+            counts.setdefault(row.pop("term"), {}).update(row)
+    return counts
 
 
-class _Count(Subquery):
-    """COUNT(*) of a correlated subquery, 0 when it has no rows."""
+def _performance(term: LeaderTerm, counts: dict[str, int]) -> TermPerformance:
+    def n(name: str) -> int:
+        return counts.get(name, 0)
 
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
-def _count(reports: QuerySet) -> _Count:
-    return _Count(reports.values("pk"))
-
-
-def _performance(term: LeaderTerm) -> TermPerformance:
     metrics = {
-        "reports_filed": term.n_filed,
-        "resolved_rate": _rate(term.n_done, term.n_filed),
-        "on_time_rate": _rate(term.n_on_time, term.n_done),
-        "verified_in_window_rate": _rate(term.n_verified_in_window, term.n_resolved_in_window),
-        "rating_mean": _ratio(term.rating_sum, term.n_rated, MEAN),
-        "reopen_rate": _rate(term.n_reopened, term.n_filed),
-        "members_recruited": term.n_recruited,
+        "reports_filed": n("n_filed"),
+        "resolved_rate": _rate(n("n_done"), n("n_filed")),
+        "on_time_rate": _rate(n("n_on_time"), n("n_done")),
+        "verified_in_window_rate": _rate(n("n_verified_in_window"), n("n_resolved_in_window")),
+        "rating_mean": _ratio(n("rating_sum"), n("n_rated"), MEAN),
+        "reopen_rate": _rate(n("n_reopened"), n("n_filed")),
+        "members_recruited": n("n_recruited"),
     }
     return TermPerformance(term_id=term.pk, leader_id=term.user_id, grid_id=term.grid_id,
                            start=term.win_start, end=term.win_end,

@@ -66,6 +66,25 @@ class Policy:
         if self.cap is not None and self.cap < 1:
             raise ValueError("a cap is at least 1 equal share")
 
+    def as_record(self) -> dict:
+        """As stored on the distribution (JSON: decimals as strings)."""
+        return {"weights": {m: str(w) for m, w in self.weights.items()},
+                "floor": _text(self.floor), "cap": _text(self.cap), "min_days": self.min_days}
+
+    @classmethod
+    def from_record(cls, record: Mapping) -> "Policy":
+        return cls(weights={m: Decimal(w) for m, w in record["weights"].items()},
+                   floor=_number(record["floor"]), cap=_number(record["cap"]),
+                   min_days=record["min_days"])
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _number(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
 
 @dataclass
 class Scored:
@@ -172,14 +191,21 @@ def distribute(performances: Sequence[Performance], policy: Policy, *, pool_fen:
     """Scores, breakdowns and shares in fen; the shares sum to `pool_fen` exactly. A pool
     above 0 with no eligible term to go to is `NothingToShare`."""
     scored = score_terms(performances, policy, days_in_year)
+    share_pool(scored, policy, pool_fen=pool_fen)
+    return scored
+
+
+def share_pool(scored: Sequence[Scored], policy: Policy, *, pool_fen: int) -> None:
+    """Set every eligible term's `share_fen` (and its breakdown's bound and quota) from
+    the scores alone: what an audit recomputes from the stored shares."""
     eligible = [s for s in scored if s.eligible]
     if pool_fen == 0:
-        return scored
+        return
     if not eligible:
         raise NothingToShare("no term served long enough to share the pool")
     if policy.floor is None and policy.cap is None:
         _share_in_proportion(pool_fen, eligible)
-        return scored
+        return
     quotas, bounds = bounded_quotas(pool_fen, {s.term_id: Fraction(s.score) for s in eligible},
                                     {s.term_id: s.days_served for s in eligible}, policy)
     shares = split_fen(pool_fen, [Claim(s.term_id, s.score, quotas[s.term_id])
@@ -189,7 +215,6 @@ def distribute(performances: Sequence[Performance], policy: Policy, *, pool_fen:
         s.bound, s.share_fen = bounds.get(s.term_id), shares[s.term_id]
         s.breakdown["bound"] = s.bound
         s.breakdown["quota"] = _yuan(quota.numerator, quota.denominator)
-    return scored
 
 
 SCORE_UNITS = 10**6  # a score has 6 places: as an integer weight

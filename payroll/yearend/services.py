@@ -26,7 +26,7 @@ from gridapp.models import Region
 
 from .. import bank_templates, generation
 from ..models import Run, RunLine
-from ..money import MAX_FEN, from_fen, to_fen
+from ..money import MAX_FEN, ZERO, from_fen, round_money, to_fen
 from ..services import (MakerChecker, NotEncodable, PeriodInFuture, RunExists, RunNotApproved,
                         RunOverlaps, TemplateFormat, copy_bank_details, require_finance,
                         sees_full_account_numbers)
@@ -92,20 +92,16 @@ def policy_for(region: Region) -> scoring.Policy:
                           min_days=settings.PAYROLL_YEAR_END_MIN_DAYS)
 
 
-def _policy_record(policy: scoring.Policy) -> dict:
-    return {"weights": {m: str(w) for m, w in policy.weights.items()},
-            "floor": None if policy.floor is None else str(policy.floor),
-            "cap": None if policy.cap is None else str(policy.cap),
-            "min_days": policy.min_days}
-
-
-def withheld_pool(year: int, region: Region) -> Decimal:
-    """What approved and paid monthly lines of `year` under `region` withheld."""
-    total = RunLine.objects.filter(
+def withheld_pool(year: int, region: Region, *,
+                  approved_by: dt.datetime | None = None) -> Decimal:
+    """What approved and paid monthly lines of `year` under `region` withheld (of runs
+    approved by the moment `approved_by`, if given: what a distribution's pool took)."""
+    lines = RunLine.objects.filter(
         under_q("grid__community__code", [region.prefix]), live=True,
-        kind=RunLine.Kind.STIPEND, run__status__in=Run.FROZEN, period__year=year,
-    ).aggregate(total=Sum("withheld"))["total"]
-    return total or Decimal("0.00")
+        kind=RunLine.Kind.STIPEND, run__status__in=Run.FROZEN, period__year=year)
+    if approved_by is not None:
+        lines = lines.filter(run__approved_at__lte=approved_by)
+    return round_money(lines.aggregate(total=Sum("withheld"))["total"] or ZERO)
 
 
 def _overlapping(year: int, region: Region) -> QuerySet[Distribution]:
@@ -135,7 +131,8 @@ def create_distribution(*, year: int, region: Region, extra_pool: Decimal,
     if overlapping.exists():
         raise RunOverlaps(_("A live distribution for this year covers an overlapping region."))
     as_of = min(dt.date(year, 12, 31), today)
-    withheld = withheld_pool(year, region)
+    prepared_at = timezone.now()  # the pool takes the runs approved by now (the audit's rule)
+    withheld = withheld_pool(year, region, approved_by=prepared_at)
     pool_fen = to_fen(withheld) + to_fen(extra_pool)
     if pool_fen > MAX_FEN:
         raise PoolTooLarge()
@@ -151,7 +148,7 @@ def create_distribution(*, year: int, region: Region, extra_pool: Decimal,
             distribution = Distribution.objects.create(
                 number=_number(year, region), year=year, region=region, as_of=as_of,
                 withheld_pool=withheld, extra_pool=extra_pool, pool=from_fen(pool_fen),
-                policy=_policy_record(policy), prepared_by=actor, prepared_at=timezone.now())
+                policy=policy.as_record(), prepared_by=actor, prepared_at=prepared_at)
     except IntegrityError:  # a concurrent request created it first
         raise RunExists(_("A live distribution for this year and region already exists."))
     _store_shares(distribution, performances, scored)

@@ -198,3 +198,37 @@ def test_the_projects_page_shows_five_lamp_reports_as_a_class(desk, live_server,
     links = page.locator("tr[data-suggestion] a")
     assert sorted(links.all_inner_texts()) == sorted(f"#{r.pk}" for r in reports)
     shot(page, "projects")
+
+
+def test_finance_publishes_a_year_end_distribution_and_a_second_officer_decides_an_appeal(
+        desk, live_server):
+    from payroll.yearend import services
+    from payroll.yearend.models import Appeal, Distribution
+
+    community = Region.objects.get(code="450502001001")
+    maker = desk("finance1")
+    maker.click('header nav a:has-text("年终分配")')
+    maker.fill('form:has(button[name="create"]) input[name="year"]',
+               str(timezone.localdate().year))
+    maker.select_option('form:has(button[name="create"]) select[name="region"]',
+                        str(community.pk))
+    maker.fill('form:has(button[name="create"]) input[name="extra_pool"]', "3600.00")
+    maker.get_by_role("button", name="生成分配").click()
+    maker.wait_for_url(f"{live_server.url}/console/payroll/year-end/*/")
+    assert maker.locator("tr[data-term]").count() == 10
+    maker.get_by_role("button", name="公示").click()
+    maker.wait_for_selector('button[name="submit"]')
+    distribution = Distribution.objects.get()
+    assert distribution.status == "published"
+    appeal = services.file_appeal(distribution, leader=User.objects.get(username="leader1"),
+                                  reason="我的上报数量统计有误")
+
+    checker = desk("finance2")
+    checker.goto(f"{live_server.url}/console/payroll/year-end/{distribution.pk}/")
+    checker.locator("tr[data-term] details summary").first.click()  # why this share
+    checker.fill(f'[data-appeal="{appeal.pk}"] input[name="note"]', "已核实，数据无误")
+    checker.get_by_role("button", name="驳回申诉").click()
+    checker.wait_for_selector(".messages .success")
+    checker.locator("tr[data-term] details summary").first.click()
+    shot(checker, "year-end")
+    assert Appeal.objects.get(pk=appeal.pk).status == "dismissed"

@@ -40,9 +40,10 @@ def check() -> str:
     return out.getvalue()
 
 
-def check_fails() -> str:
+def check_fails(what: str = "approved runs") -> str:
+    """The command's output, when it fails on exactly one of one `what`."""
     out = io.StringIO()
-    with pytest.raises(CommandError, match="1 of 1 approved runs do not reconcile"):
+    with pytest.raises(CommandError, match=f"1 of 1 {what} do not reconcile"):
         call_command("check_payroll", stdout=out)
     return out.getvalue()
 
