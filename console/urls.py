@@ -3,7 +3,7 @@ the API's action (`/console/reports/{id}/accept/`), and answers with the page ag
 
 from django.urls import path
 
-from .views import auth, overview, payroll, projects, reports, year_end
+from .views import auth, evaluations, overview, payroll, projects, reports, year_end
 
 app_name = "console"
 
@@ -16,6 +16,10 @@ urlpatterns = [
     path("reports/<int:pk>/", reports.detail, name="report"),
     *(path(f"reports/<int:pk>/{action}/", reports.act, {"action": action},
            name=f"report-{action}") for action in reports.ACTION_LABELS),
+    path("evaluations/", evaluations.scorecards, name="evaluations"),
+    path("evaluations/publish/", evaluations.publish, name="evaluations-publish"),
+    path("evaluations/<int:pk>/", evaluations.scorecard, name="scorecard"),
+    path("statistics/", evaluations.statistics, name="statistics"),
     path("projects/", projects.projects, name="projects"),
     path("projects/<int:pk>/", projects.project, name="project"),
     path("payroll/", payroll.runs, name="payroll"),

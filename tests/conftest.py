@@ -6,10 +6,10 @@ Tests that need a real service skip with a reason when it is absent; CI sets
 CI_FORBID_SKIPS=1 after starting every service, and then any skip fails the run.
 """
 
-import importlib
 import os
 import threading
 from collections.abc import Callable, Iterator
+from functools import partial
 
 import pytest
 from celery.result import _set_task_join_will_block
@@ -53,19 +53,11 @@ def _fresh_process_state():
     _set_task_join_will_block(False)
 
 
-# Bank accounts, their changes, suspensions, run history and approved runs are never
-# deleted: SQLite triggers refuse it (payroll migrations 0002 and 0004). A transactional
-# test ends with a flush, which on SQLite is DELETE (PostgreSQL's TRUNCATE fires no row
-# trigger): for those tests alone the delete guards are lifted for the flush and put back
-# by the post_migrate signal that ends it.
-# The year-end distribution's guards (migration 0005) are lifted the same way.
-GUARD_MIGRATIONS = ("payroll.migrations.0004_guards_for_payments_and_history",
-                    "payroll.migrations.0005_year_end_distribution")
-KEPT_FOREVER = tuple(trigger[0] for migration in GUARD_MIGRATIONS
-                     for trigger in importlib.import_module(migration).SQLITE
-                     if trigger[1] == "BEFORE DELETE")
-
-
+# Bank accounts, their changes, suspensions, run and distribution history, approved runs
+# and published scorecards are never deleted: SQLite triggers refuse it (the payroll and
+# gridapp migrations). A transactional test ends with a flush, which on SQLite is DELETE
+# (PostgreSQL's TRUNCATE fires no row trigger): for those tests alone every delete guard
+# is lifted for the flush and put back, as it was, by the post_migrate signal that ends it.
 @pytest.fixture(autouse=True)
 def _flushable_history(request) -> Iterator[None]:
     marker = request.node.get_closest_marker("django_db")
@@ -79,21 +71,22 @@ def _flushable_history(request) -> Iterator[None]:
         return
     yield
     with connection.cursor() as cursor:
-        for name in KEPT_FOREVER:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                       "AND sql LIKE '%BEFORE DELETE%'")
+        guards = cursor.fetchall()
+        for name, _sql in guards:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-    post_migrate.connect(_restore_kept_forever, weak=False, dispatch_uid="kept-forever")
+    post_migrate.connect(partial(_restore_guards, guards), weak=False,
+                         dispatch_uid="kept-forever")
 
 
-def _restore_kept_forever(sender, **kwargs) -> None:
+def _restore_guards(guards: list[tuple[str, str]], sender, **kwargs) -> None:
     from django.db import connection
     post_migrate.disconnect(dispatch_uid="kept-forever")
     with connection.cursor() as cursor:
-        for migration in GUARD_MIGRATIONS:
-            guards = importlib.import_module(migration)
-            for trigger in guards.SQLITE:
-                if trigger[0] in KEPT_FOREVER:
-                    cursor.execute(f"DROP TRIGGER IF EXISTS {trigger[0]}")
-                    cursor.execute(guards.base._sqlite_trigger(*trigger))
+        for name, sql in guards:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+            cursor.execute(sql)
 
 
 @pytest.fixture(autouse=True)

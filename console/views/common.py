@@ -9,16 +9,17 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from gridapp.selectors.roles import roles_of
 
-# (url name, label, who sees it); the pages of APIs not built yet are marked "coming".
+# (url name, label, who sees it).
 NAV = (
     ("console:home", _("Home"), "any"),
     ("console:map", _("One map"), "reports"),
     ("console:reports", _("Report queue"), "reports"),
     ("console:projects", _("Governance projects"), "reports"),
+    ("console:evaluations", _("Scorecards"), "reports"),
+    ("console:statistics", _("Statistics"), "reports"),
     ("console:payroll", _("Payroll"), "finance"),
     ("console:year-end", _("Year-end"), "finance"),
 )
-COMING = (_("Scorecards"), _("Statistics"))
 
 
 def sees_reports(user) -> bool:
@@ -43,9 +44,8 @@ def page(request: HttpRequest, template: str, context: dict | None = None,
     shown = {"any": True, "reports": sees_reports(request.user),
              "finance": sees_payroll(request.user)}
     nav = [(name, label) for name, label, who in NAV if shown[who]]
-    return render(request, template, {"nav": nav, "coming": COMING,
-                                      "roles": roles_of(request.user), **(context or {})},
-                  status=status)
+    return render(request, template, {"nav": nav, "roles": roles_of(request.user),
+                                      **(context or {})}, status=status)
 
 
 def error_text(exc: APIException) -> str:

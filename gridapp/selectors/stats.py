@@ -14,8 +14,11 @@ from django.db.models import Count, F, Min, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from gridapp.models import Report, ReportEvent
+from accounts.models import User
+from gridapp import divisions
+from gridapp.models import Region, Report, ReportEvent
 from gridapp.selectors.evaluations import day_bounds
+from gridapp.selectors.reports import visible_reports
 
 Action = ReportEvent.Action
 DONE = (Report.Status.RESOLVED, Report.Status.CLOSED)
@@ -29,6 +32,15 @@ class Window:
     def q(self, field: str = "created_at") -> Q:
         start, end = day_bounds(self.first, self.last)
         return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def overview_for(user: User, window: Window, region: Region | None = None) -> dict:
+    """The overview of the reports `user` sees (scoped like `GET /reports/`), of one
+    region's subtree if given: what the API and the console show."""
+    reports = visible_reports(user)
+    if region is not None:
+        reports = reports.filter(region_code__range=divisions.code_range(region.prefix))
+    return overview(reports, window)
 
 
 def overview(reports: QuerySet[Report], window: Window) -> dict:

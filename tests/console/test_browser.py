@@ -232,3 +232,30 @@ def test_finance_publishes_a_year_end_distribution_and_a_second_officer_decides_
     checker.locator("tr[data-term] details summary").first.click()
     shot(checker, "year-end")
     assert Appeal.objects.get(pk=appeal.pk).status == "dismissed"
+
+
+def test_a_street_reads_its_four_quadrants_and_its_statistics(desk, live_server, user):
+    from gridapp.models import Scorecard
+    from gridapp.services.evaluations import publish_scorecards
+    from gridapp.selectors.evaluations import parse_period
+
+    from ..gridapp.test_evaluations import STREET, November
+
+    November(user)
+    street = Region.objects.get(code=STREET)
+    publish_scorecards(region=street, period=parse_period("2026-11"),
+                       actor=User.objects.get(username="dispatcher-street"))
+    page = desk("dispatcher-street")
+    page.click('header nav a:has-text("考核评价")')
+    page.fill('input[name="period"]', "2026-11")
+    page.click('button[name="filter"]')
+    page.wait_for_selector("svg.quadrants circle")
+    assert page.locator("svg.quadrants circle").count() == 4
+    shot(page, "scorecards")
+    page.locator('svg.quadrants a').first.click()  # drill down to the reports behind it
+    page.wait_for_selector("tr[data-report]")
+    assert Scorecard.objects.filter(lines__isnull=False).exists()
+    page.click('header nav a:has-text("统计分析")')
+    page.wait_for_selector("svg.trend")
+    assert page.locator("svg.trend rect.bar").count() == 30  # the last 30 days
+    shot(page, "statistics")

@@ -8,9 +8,7 @@ from rest_framework.views import APIView
 
 from config.api.queries import validated_query
 from config.api.replica import LagTolerantReads
-from gridapp import divisions
 from gridapp.api.serializers.stats import StatsQuerySerializer
-from gridapp.selectors import reports as report_selectors
 from gridapp.selectors import stats
 
 HOURS = inline_serializer("Hours", fields={"median": serializers.CharField(allow_null=True),
@@ -52,10 +50,8 @@ class StatsOverview(LagTolerantReads, APIView):
         """Statistics of the visible reports: by status, category, level and source, timings,
         rates, a daily trend and the routing accuracy."""
         query = validated_query(request, StatsQuerySerializer)
-        reports = report_selectors.visible_reports(request.user)
         region = query.get("region")
-        if region is not None:
-            reports = reports.filter(region_code__range=divisions.code_range(region.prefix))
-        figures = stats.overview(reports, stats.Window(query["from"], query["to"]))
+        figures = stats.overview_for(request.user, stats.Window(query["from"], query["to"]),
+                                     region)
         return Response({"from": query["from"].isoformat(), "to": query["to"].isoformat(),
                          "region": region.pk if region else None, **figures})
