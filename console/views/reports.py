@@ -14,15 +14,18 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from config.api.errors import Forbidden
 from console.access import staff_required
-from gridapp import lifecycle
+from config.api.fields import parse_id
+from gridapp import geo, lifecycle
 from gridapp.api.serializers.reports import ReportFilterSerializer
 from gridapp.api.views.workflow import ACTION_BODIES
 from gridapp.models import Category, Department, Photo, Report
 from gridapp.selectors import grids as grid_selectors
 from gridapp.selectors import reports as report_selectors
 from gridapp.selectors.roles import roles_of
+from gridapp.selectors import routing
 from gridapp.selectors.routing import in_reach
 from gridapp.services import transitions
+from gridapp.services.intake import possible_duplicates
 
 from .common import page, report_error, require_reports
 
@@ -41,6 +44,9 @@ ACTION_LABELS = {
     "return": pgettext_lazy("console action", "Return"),
     "reject": pgettext_lazy("console action", "Refuse"),
     "merge": pgettext_lazy("console action", "Merge"),
+    lifecycle.REQUEST_EXTENSION: pgettext_lazy("console action", "Ask for more time"),
+    lifecycle.APPROVE_EXTENSION: pgettext_lazy("console action", "Approve the extension"),
+    lifecycle.DENY_EXTENSION: pgettext_lazy("console action", "Deny the extension"),
 }
 # Actions that close a report ask first (a dialog).
 CONFIRMS = {
@@ -48,7 +54,8 @@ CONFIRMS = {
     "reject": pgettext_lazy("console confirm", "Close this report as not accepted?"),
     "merge": pgettext_lazy("console confirm", "Close this report as a duplicate of the other?"),
 }
-NOTE_REQUIRED = {"escalate", "return", "reject", "reopen"}
+NOTE_REQUIRED = {"escalate", "return", "reject", "reopen", lifecycle.REQUEST_EXTENSION,
+                 lifecycle.DENY_EXTENSION}
 # The queue's orders: newest first (as the API), or the nearest deadline first, which puts
 # the overdue (red) reports on top; reports with no clock yet (not accepted) come last.
 ORDERS = {"new": ("-created_at", "-pk"),
@@ -118,14 +125,35 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         level = lifecycle.acting_level(roles_of(request.user), report)
         departments = [d for d in Department.objects.select_related("region").order_by("name")
                        if in_reach(d, report.region_code, level)]
-    photos = list(report.photos.all())
     return page(request, "console/report.html", {
         "report": report, "actions": actions, "departments": departments,
-        "before": [p for p in photos if p.kind == Photo.Kind.BEFORE],
-        "after": [p for p in photos if p.kind == Photo.Kind.AFTER],
-        "events": report.events.all(), "light": report.traffic_light(),
+        "evidence": routing.explained(report.suggestion_evidence),
+        **_photos(report), "events": report.events.all(), "light": report.traffic_light(),
         "show_flags": report_selectors.sees_flags(request.user),
+        **(_merging(request, report) if "merge" in allowed else {}),
     })
+
+
+def _photos(report: Report) -> dict[str, list[Photo]]:
+    photos = list(report.photos.all())
+    return {"before": [p for p in photos if p.kind == Photo.Kind.BEFORE],
+            "after": [p for p in photos if p.kind == Photo.Kind.AFTER]}
+
+
+def _merging(request: HttpRequest, report: Report) -> dict:
+    """The open reports nearby that may be the same problem (those the user sees), and
+    the one chosen with `?compare=` side by side with this one."""
+    visible = report_selectors.visible_reports(request.user)
+    near = possible_duplicates(report)
+    seen = set(visible.filter(pk__in=[d.report_id for d in near]).values_list("pk", flat=True))
+    duplicates = [d for d in near if d.report_id in seen]
+    wanted = parse_id(request.GET.get("compare"))
+    other = report_selectors.with_details(visible).filter(pk=wanted).exclude(
+        pk=report.pk).first() if wanted is not None else None
+    distance = None if other is None else round(
+        geo.distance_m(report.lat, report.lng, other.lat, other.lng))
+    pair = [(report, _photos(report)), (other, _photos(other))] if other else []
+    return {"duplicates": duplicates, "other": other, "distance": distance, "pair": pair}
 
 
 @staff_required

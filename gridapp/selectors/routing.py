@@ -12,6 +12,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from gridapp import divisions
 from gridapp.models import Category, Department, ReportEvent, Responsibility
@@ -23,6 +24,16 @@ class Suggestion:
     # What a learned suggestion rests on (docs/workflow.md "Learned routing"); None when
     # the suggestion is the table's.
     evidence: dict | None = None
+
+
+def explained(evidence: dict | None) -> dict | None:
+    """A learned suggestion's evidence with its sentence for the dispatcher ("8 of the
+    last 10 went to X"); None for the table's own suggestion."""
+    if not evidence:
+        return None
+    return {**evidence, "text": _("%(finished)d of the last %(of)d went to %(name)s") % {
+        "finished": evidence["finished"], "of": evidence["of"],
+        "name": evidence["department_name"]}}
 
 
 def suggest(category: Category, community_code: str, level: str, *,

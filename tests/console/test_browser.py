@@ -259,3 +259,17 @@ def test_a_street_reads_its_four_quadrants_and_its_statistics(desk, live_server,
     page.wait_for_selector("svg.trend")
     assert page.locator("svg.trend rect.bar").count() == 30  # the last 30 days
     shot(page, "statistics")
+
+
+def test_a_dispatcher_compares_a_possible_duplicate_side_by_side_and_merges_it(
+        desk, live_server, open_reports):
+    original, duplicate = open_reports(2, photos=1)
+    page = desk("dispatcher-community")
+    page.goto(f"{live_server.url}/console/reports/{duplicate.pk}/")
+    page.click(f'[data-duplicate="{original.pk}"] a')
+    page.wait_for_selector(f'[data-compare="{original.pk}"]')
+    assert page.locator(".side-by-side img").count() == 2
+    shot(page, "merge-side-by-side")
+    page.get_by_role("button", name="合并").click()
+    page.wait_for_selector(".messages .success")
+    assert Report.objects.get(pk=duplicate.pk).status == "duplicate"

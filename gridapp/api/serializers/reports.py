@@ -10,6 +10,7 @@ from accounts.api.serializers import UserBriefSerializer
 from config.api.fields import FiniteFloatField, IdField, parse_id
 from gridapp import geo, lifecycle
 from gridapp.models import Category, Grid, Photo, Region, Report, ReportEvent, ReportLevel
+from gridapp.selectors import routing
 from gridapp.selectors.reports import ReportFilter, reportable_categories
 from gridapp.selectors.roles import roles_of
 
@@ -251,12 +252,7 @@ class ReportDetailSerializer(ReportSerializer):
         last `of` reports of the category and region finished at this level, `finished`
         went to the suggested department, `returned` of them after `instead_of` (the
         table's) sent them back. Null when the suggestion is the table's."""
-        evidence = report.suggestion_evidence
-        if not evidence:
-            return None
-        return {**evidence, "text": _("%(finished)d of the last %(of)d went to %(name)s") % {
-            "finished": evidence["finished"], "of": evidence["of"],
-            "name": evidence["department_name"]}}
+        return routing.explained(report.suggestion_evidence)
 
 
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
