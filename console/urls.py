@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth.logout, name="logout"),
     path("", overview.home, name="home"),
     path("map/", overview.one_map, name="map"),
+    path("map/clusters.json", overview.MapClusters.as_view(), name="map-clusters"),
     path("reports/", reports.queue, name="reports"),
     path("reports/<int:pk>/", reports.detail, name="report"),
     *(path(f"reports/<int:pk>/{action}/", reports.act, {"action": action},

@@ -7,8 +7,10 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authentication import SessionAuthentication
 
 from console.access import staff_required
+from gridapp.api.views import maps
 from gridapp.models import Report
 from gridapp.selectors import grids as grid_selectors
 from gridapp.selectors import reports as report_selectors
@@ -21,6 +23,9 @@ from .common import page, require_reports, sees_payroll, sees_reports
 OPEN = tuple(Report.OPEN_STATUSES)
 LIGHTS = ("red", "yellow", "green")
 MAP_MAX_PINS = 5000  # as the API's map; beyond it the page says it shows the newest
+# Zoomed out below this the map shows the server's clusters instead of the pins (a city on
+# a wall screen); from it on, every pin.
+CLUSTER_BELOW_ZOOM = 14
 ATTENTION_ROWS = 10
 WAITING_TITLES = {Report.Status.SUBMITTED: _("Waiting to be accepted"),
                   Report.Status.DISPATCHED: _("Dispatched to you, not started yet")}
@@ -84,9 +89,23 @@ def one_map(request: HttpRequest) -> HttpResponse:
                      "urgent": r.urgent, "lat": r.lat, "lng": r.lng,
                      "category": r.category.name} for r in rows[:MAP_MAX_PINS]],
         "report_url": detail,
+        "clusters_url": reverse("console:map-clusters"),
+        "cluster_below_zoom": CLUSTER_BELOW_ZOOM,
         "tile_url": settings.MAP_TILE_URL,
         "tile_attribution": settings.MAP_TILE_ATTRIBUTION,
     }
     return page(request, "console/map.html", {
         "map_data": data, "truncated": len(rows) > MAP_MAX_PINS,
         "statuses": [(v, label) for v, label in Report.Status.choices if v in OPEN]})
+
+
+
+class MapClusters(maps.MapClusters):
+    """GET /api/v1/map/clusters.geojson for the signed-in console (its session, not a
+    token): the same query, scope, clusters and error bodies."""
+
+    authentication_classes = [SessionAuthentication]
+
+    def get(self, request, *args, **kwargs):
+        require_reports(request)
+        return super().get(request, *args, **kwargs)

@@ -135,6 +135,15 @@ def map_rows(reports: QuerySet[Report], limit: int) -> list[dict]:
 CELLS_PER_TILE = 4  # a cluster per quarter of a 256-pixel tile: about 64 pixels across
 
 
+def clusters_geojson(reports: QuerySet[Report], zoom: int) -> dict:
+    """`clusters` as the GeoJSON FeatureCollection the API and the console's map serve."""
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature",
+         "geometry": {"type": "Point", "coordinates": [round(c["lng"], 6), round(c["lat"], 6)]},
+         "properties": {"count": c["count"], "by_status": c["by_status"]}}
+        for c in clusters(reports, zoom)]}
+
+
 def clusters(reports: QuerySet[Report], zoom: int) -> list[dict]:
     """Reports grouped in SQL into square cells sized for the zoom level: each cell's
     count, centre of mass and counts by status. Cells are snapped to a grid of degrees

@@ -117,6 +117,14 @@ def test_the_map_draws_the_demo_grids_and_the_open_reports_pins(desk, live_serve
     assert page.locator("path.grid-cell").count() == 11
     assert page.locator("path.report-pin").count() == 3
     shot(page, "map")
+    while page.locator(".report-cluster").count() == 0:  # zoomed out: the server's clusters
+        page.click(".leaflet-control-zoom-out")
+        page.wait_for_timeout(400)
+    assert page.locator("path.report-pin").count() == 0
+    assert sum(int(n) for n in page.locator(".report-cluster span").all_inner_texts()) == 3
+    shot(page, "map-clusters")
+    page.locator(".report-cluster").first.click()  # zooms back in: the pins again
+    page.wait_for_selector("path.report-pin")
     page.locator("path.report-pin").last.click(force=True)
     page.click("a.open-report")
     page.wait_for_url(f"{live_server.url}/console/reports/*/")

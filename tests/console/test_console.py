@@ -202,6 +202,30 @@ def test_the_map_carries_the_grids_and_only_the_open_reports(console, open_repor
     assert "leaflet.js" in page and "http://" not in page and "https://" not in page
 
 
+def test_the_maps_clusters_are_the_apis_through_the_session(console, api, open_reports):
+    open_reports(3)
+    open_reports(1, grid_code="HPL-02", point=(21.4810, 109.1190))
+    open_reports(1, status="closed")
+    query = "zoom=10&status=submitted,accepted,dispatched,in_progress"
+    mine = console("dispatcher-city").get(f"/console/map/clusters.json?{query}").json()
+    assert mine == api("dispatcher-city").get(f"/api/v1/map/clusters.geojson?{query}").json()
+    assert sum(f["properties"]["count"] for f in mine["features"]) == 4
+    community = console("dispatcher-community").get(f"/console/map/clusters.json?{query}")
+    assert sum(f["properties"]["count"] for f in community.json()["features"]) == 3
+
+
+@pytest.mark.parametrize("query", ["zoom=99", "zoom=x", "", "zoom=10&bbox=1,2", "zoom=10&status=nope"])
+def test_a_malformed_cluster_query_is_400_in_the_apis_body(console, query):
+    response = console("dispatcher-city").get(f"/console/map/clusters.json?{query}")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+def test_the_clusters_are_for_the_report_roles_signed_in(console, client):
+    assert console("finance1").get("/console/map/clusters.json?zoom=10").status_code == 404
+    anonymous = client.get("/console/map/clusters.json?zoom=10")  # no session: no header to ask
+    assert (anonymous.status_code, anonymous.json()["code"]) == (403, "not_authenticated")
+
+
 # --- payroll ---------------------------------------------------------------------------
 
 

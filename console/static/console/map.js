@@ -1,5 +1,6 @@
 /* 一张图: the grids and the open reports from the page's own data (#map-data); pins are
-   filled by status and ringed by traffic light; a click opens the report. */
+   filled by status and ringed by traffic light; a click opens the report. Zoomed out,
+   clusters from the server (the API's clusters, through the console's session). */
 (function () {
   "use strict";
   var data = JSON.parse(document.getElementById("map-data").textContent);
@@ -46,10 +47,53 @@
     document.getElementById("map-counts").textContent =
       data.grids.length + " " + box.dataset.grids + " · " + n + " " + box.dataset.pins;
   }
+  // Zoomed out, the server's clusters of the visible reports replace the pins: one circle
+  // per cell, sized by its count, a click zooms in on it.
+  var clusters = L.layerGroup().addTo(map);
+  var request = 0;
+  function checked() { return Object.keys(shown).filter(function (s) { return shown[s]; }); }
+  function drawClusters() {
+    var b = map.getBounds(), ask = ++request;
+    var query = new URLSearchParams({
+      zoom: Math.floor(map.getZoom()), status: checked().join(","),
+      bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(6); }).join(",")
+    });
+    fetch(data.clusters_url + "?" + query, { credentials: "same-origin" })
+      .then(function (answer) { return answer.ok ? answer.json() : { features: [] }; })
+      .then(function (found) {
+        if (ask !== request) { return; }  // a later move asked again
+        clusters.clearLayers();
+        var total = 0;
+        found.features.forEach(function (f) {
+          var n = f.properties.count, at = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+          total += n;
+          L.marker(at, { pane: "pins", icon: L.divIcon({
+            className: "report-cluster", iconSize: null,
+            html: '<span style="--size:' + Math.round(22 + 8 * Math.log2(n)) + 'px">' + n + "</span>" }) })
+            .on("click", function () { map.setView(at, Math.max(map.getZoom() + 2, data.cluster_below_zoom)); })
+            .addTo(clusters);
+        });
+        document.getElementById("map-counts").textContent = data.grids.length + " " + box.dataset.grids +
+          " · " + total + " " + box.dataset.pins + " · " + found.features.length + " " + box.dataset.clusters;
+      });
+  }
+  function refresh() {
+    var out = map.getZoom() < data.cluster_below_zoom;
+    box.classList.toggle("zoomed-out", out);  // the grids' names would pile up
+    if (out) {
+      pins.clearLayers();
+      drawClusters();
+    } else {
+      request += 1;
+      clusters.clearLayers();
+      draw();
+    }
+  }
   document.querySelectorAll('.map-bar input[name="status"]').forEach(function (input) {
     shown[input.value] = input.checked;
-    input.addEventListener("change", function () { shown[input.value] = input.checked; draw(); });
+    input.addEventListener("change", function () { shown[input.value] = input.checked; refresh(); });
   });
-  draw();
+  map.on("moveend", refresh);
   if (data.grids.length) { map.fitBounds(grids.getBounds(), { padding: [20, 20] }); } else { map.setView([21.48, 109.12], 14); }
+  refresh();
 })();

@@ -66,13 +66,7 @@ class MapClusters(LagTolerantReads, APIView):
         query.is_valid(raise_exception=True)
         reports = report_selectors.filter_reports(
             report_selectors.visible_reports(request.user), query.to_filter(), user=request.user)
-        found = report_selectors.clusters(reports, query.validated_data["zoom"])
-        return Response({"type": "FeatureCollection", "features": [
-            {"type": "Feature",
-             "geometry": {"type": "Point", "coordinates": [round(c["lng"], 6),
-                                                           round(c["lat"], 6)]},
-             "properties": {"count": c["count"], "by_status": c["by_status"]}}
-            for c in found]})
+        return Response(report_selectors.clusters_geojson(reports, query.validated_data["zoom"]))
 
 
 class MapGrids(LagTolerantReads, APIView):
