@@ -7,6 +7,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication
 
 from console.access import staff_required
@@ -106,6 +107,7 @@ class MapClusters(maps.MapClusters):
 
     authentication_classes = [SessionAuthentication]
 
+    @extend_schema(exclude=True)  # a console path, not part of /api/schema/
     def get(self, request, *args, **kwargs):
         require_reports(request)
         return super().get(request, *args, **kwargs)
