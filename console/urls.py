@@ -23,6 +23,8 @@ urlpatterns = [
     path("statistics/", evaluations.statistics, name="statistics"),
     path("projects/", projects.projects, name="projects"),
     path("projects/<int:pk>/", projects.project, name="project"),
+    *(path(f"projects/<int:pk>/{action}/", projects.move, {"action": action},
+           name=f"project-{action}") for action in projects.MOVES),
     path("payroll/", payroll.runs, name="payroll"),
     path("payroll/runs/<int:pk>/", payroll.run, name="run"),
     *(path(f"payroll/runs/<int:pk>/export.{fmt}", payroll.export, {"fmt": fmt},

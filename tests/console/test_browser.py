@@ -206,6 +206,14 @@ def test_the_projects_page_shows_five_lamp_reports_as_a_class(desk, live_server,
     links = page.locator("tr[data-suggestion] a")
     assert sorted(links.all_inner_texts()) == sorted(f"#{r.pk}" for r in reports)
     shot(page, "projects")
+    page.click("details.make-project summary")
+    page.fill('details.make-project textarea[name="goal"]', "年底前更换老旧路灯")
+    page.get_by_role("button", name="立项").click()
+    page.wait_for_url(f"{live_server.url}/console/projects/*/")
+    page.get_by_role("button", name="启动项目").click()
+    page.wait_for_selector(".messages .success")
+    assert page.locator("table.queue tr[data-report]").count() == 5
+    shot(page, "project")
 
 
 def test_finance_publishes_a_year_end_distribution_and_a_second_officer_decides_an_appeal(

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 from gridapp.models import Category, Department, Project, Region
 
 from ..gridapp.photos_support import HHL05_POINT, make_reports
+from .conftest import post
 
 pytestmark = pytest.mark.django_db
 NOW = "2026-11-26 09:00:00+08:00"
@@ -67,3 +68,54 @@ def test_a_department_sees_no_suggestions(console, lamps):
     with freeze_time(NOW):
         html = console("handler-lighting").get("/console/projects/").content.decode()
     assert "data-suggestion" not in html
+
+
+# --- making and moving a project ---------------------------------------------------------
+
+def make_form(lamps, **fields) -> dict:
+    return {"category": Category.objects.get(code="streetlight").pk,
+            "region": Region.objects.get(code="450502001000").pk,
+            "report_ids": [r.pk for r in lamps], "title": "东街路灯专项",
+            "department": Department.objects.get(code="bh-lighting").pk,
+            "goal": "年底前更换老旧路灯", **fields}
+
+
+def test_a_suggestion_is_made_a_project_then_started_and_completed(console, lamps):
+    with freeze_time(NOW):
+        client = console("dispatcher-street")
+        html = client.get("/console/projects/").content.decode()
+        assert 'name="create"' in html and "东街街道" in html
+        assert re.search(r'<option value="%d" selected>' % Department.objects.get(
+            code="bh-lighting").pk, html)  # the responsibility table's department
+        made = post(client, "/console/projects/", make_form(lamps))
+        project = Project.objects.get()
+        assert made["Location"] == f"/console/projects/{project.pk}/"
+        assert sorted(project.reports.values_list("pk", flat=True)) == [r.pk for r in lamps]
+        page = client.get(made["Location"]).content.decode()
+        assert 'name="start"' in page
+        post(client, f"/console/projects/{project.pk}/start/")
+        assert Project.objects.get().status == "in_progress"
+        refused = post(client, f"/console/projects/{project.pk}/complete/")
+        assert Project.objects.get().status == "in_progress"
+        assert 'class="error"' in client.get(refused["Location"]).content.decode()
+        post(client, f"/console/projects/{project.pk}/complete/", {"outcome": "已更换 40 盏"})
+    project.refresh_from_db()
+    assert (project.status, project.outcome) == ("completed", "已更换 40 盏")
+
+
+@pytest.mark.parametrize("bad", [{"title": ""}, {"report_ids": ["²"]}, {"department": "x"},
+                                 {"region": ""}, {"goal": ""}])
+def test_a_bad_project_form_is_a_message_and_makes_nothing(console, lamps, bad):
+    with freeze_time(NOW):
+        client = console("dispatcher-street")
+        response = post(client, "/console/projects/", make_form(lamps, **bad))
+        assert response.status_code == 302 and not Project.objects.exists()
+        assert 'class="error"' in client.get(response["Location"]).content.decode()
+
+
+def test_the_department_reads_its_project_but_does_not_move_it(console, lamp_project):
+    handler = console("handler-lighting")
+    page = handler.get(f"/console/projects/{lamp_project.pk}/").content.decode()
+    assert 'name="start"' not in page
+    post(handler, f"/console/projects/{lamp_project.pk}/start/")
+    assert Project.objects.get().status == "open"
