@@ -7,6 +7,7 @@ lighting office; finance1 and newcomer must see nothing.
 """
 
 import pytest
+from freezegun import freeze_time
 
 from gridapp.models import Category, Department, Grid, Region, Report, ReportEvent
 
@@ -148,17 +149,42 @@ def test_lists_are_newest_first_and_paginated(api, world, user):
     made = make_reports(25, reporter=user("resident1"))
     body = api("resident1").get("/api/v1/reports/?limit=10").json()
     assert [r["id"] for r in body["results"]] == [r.pk for r in reversed(made)][:10]
-    assert body["next"] is not None
+    assert body["next"] is not None and "cursor=" in body["next"] and "count" not in body
+
+
+def test_next_walks_every_report_once_even_as_new_ones_arrive(api, world, user):
+    """Keyset pages: reports filed while someone pages (and reports sharing a moment) are
+    neither repeated nor skipped."""
+    with freeze_time("2026-11-26 09:00:00+08:00"):  # seven reports at the same instant
+        same_moment = make_reports(7, reporter=user("resident1"))
+    older = make_reports(8, reporter=user("resident1"))
+    client, seen = api("resident1"), []
+    url = "/api/v1/reports/?limit=4"
+    while url:
+        body = client.get(url).json()
+        seen += [r["id"] for r in body["results"]]
+        if len(seen) == 4:
+            make_reports(3, reporter=user("resident1"))  # arrive meanwhile: on no later page
+        url = body["next"]
+    assert sorted(seen) == sorted(r.pk for r in same_moment + older)
+    assert len(seen) == len(set(seen))
+
+
+@pytest.mark.parametrize("cursor", ["x", "////", "cD1ub3QtYS1kYXRl", "bz0tMQ=="])  # p=not-a-date, o=-1
+def test_a_cursor_that_cannot_be_read_is_400_naming_it(api, world, cursor):
+    response = api("resident1").get(f"/api/v1/reports/?cursor={cursor}")
+    assert response.status_code == 400 and "cursor" in response.json()["fields"]
 
 
 # --- query counts ------------------------------------------------------------------------
 # A list costs: the JWT user (1); the user's roles, loaded for the first time in the test
-# (the roles token, staff roles, the grids led or belonged to: 3); the page count (1);
-# the page with category, grid, reporter and department joined (1); the page's photos (1).
+# (the roles token, staff roles, the grids led or belonged to: 3); the page with category,
+# grid, reporter and department joined (1); the page's photos (1). No count: the list
+# pages by cursor.
 # A detail: the user and roles as above, the report (1), its photos (1), its timeline
 # with the actors joined (1).
 
-LIST_QUERIES = {"resident1": 1 + 3 + 3, "leader5": 1 + 3 + 3, "dispatcher-city": 1 + 3 + 3}
+LIST_QUERIES = {"resident1": 1 + 3 + 2, "leader5": 1 + 3 + 2, "dispatcher-city": 1 + 3 + 2}
 DETAIL_QUERIES = {"resident1": 1 + 3 + 3, "leader5": 1 + 3 + 3, "dispatcher-city": 1 + 3 + 3}
 
 
@@ -193,11 +219,11 @@ def test_a_detail_costs_the_same_queries_whatever_its_photos_and_events(
 def test_a_handlers_list_costs_the_same_queries_for_1_and_50_reports(
         api, world, user, django_assert_num_queries, count):
     # The JWT user (1); roles (the token, staff roles with their departments, the grids
-    # led or belonged to: 3); the page count, the page and its photos (3).
+    # led or belonged to: 3); the page and its photos (2).
     lighting = Department.objects.get(code="bh-lighting")
     make_reports(count, reporter=user("resident1"), photos=2,
                  status=Report.Status.DISPATCHED, department=lighting)
     client = api("handler-lighting")
-    with django_assert_num_queries(1 + 3 + 3):
+    with django_assert_num_queries(1 + 3 + 2):
         response = client.get("/api/v1/reports/?limit=100")
     assert len(response.json()["results"]) == count

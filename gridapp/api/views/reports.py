@@ -12,6 +12,7 @@ from accounts.idempotency import HEADER, idempotent
 from accounts.models import IdempotencyRecord
 from config.api.errors import Forbidden
 from config.api.openapi import errors
+from config.api.pagination import NewestFirst
 from config.api.replica import LagTolerantReads
 from config.api.throttling import CreateThrottle
 from gridapp.api import examples
@@ -35,6 +36,7 @@ class CategoryList(generics.ListAPIView):
 
 class ReportListCreate(LagTolerantReads, generics.ListAPIView):
     serializer_class = s.ReportSerializer
+    pagination_class = NewestFirst  # a city's dispatcher sees millions: no count
     throttle_classes = [CreateThrottle]
     throttle_scope = "report"
 
