@@ -14,9 +14,12 @@ last 365 days, five categories, 60 % closed. Timed, interleaved, in the same run
   same category's open reports of the last 30 days and measures every distance in Python
   (no bounding box in SQL);
 - the first page of `GET /api/v1/reports/` for dispatcher-city (all 200,000 visible),
-  through the test client with a real JWT: authentication, roles, count, page, photos,
+  through the test client with a real JWT: authentication, roles, page, photos,
   serialization; against a baseline page serialized without `select_related` and
-  `prefetch_related` (one query per row and relation).
+  `prefetch_related` (one query per row and relation), and against `GET /api/v1/ping`;
+- that page's JSON written by our orjson renderer against DRF's `JSONRenderer`;
+- on PostgreSQL, the first page with prepared statements (server-side binding) against
+  client-side binding, in alternating blocks on fresh connections.
 
 docs/performance.md records the figures.
 """
@@ -119,6 +122,48 @@ def naive_page(client_user) -> list:
                                     context={"show_flags": True}).data]
 
 
+def time_rendering(client, dispatcher, runs: int) -> dict[str, list[float]]:
+    """The first page's JSON written by the API's orjson renderer and by DRF's own."""
+    from rest_framework.renderers import JSONRenderer
+
+    from config.api.renderers import FastJSONRenderer
+    from gridapp.api.serializers.reports import ReportSerializer
+    from gridapp.selectors.reports import visible_reports, with_list_details
+
+    rows = list(with_list_details(visible_reports(dispatcher)).order_by("-created_at", "-pk")[:20])
+    payload = {"results": ReportSerializer(rows, many=True, context={"show_flags": True}).data,
+               "next": "https://example.org/api/v1/reports/?cursor=x", "previous": None}
+    fast, drf = [], []
+    for _i in range(runs):  # interleaved
+        fast.append(timed(lambda: FastJSONRenderer().render(payload)))
+        drf.append(timed(lambda: JSONRenderer().render(payload)))
+    return {"first page rendered: orjson (ours)": fast, "baseline: DRF's JSONRenderer": drf}
+
+
+def time_binding(client, runs: int) -> dict[str, list[float]]:
+    """PostgreSQL only: the first page with server-side binding (psycopg prepares the
+    statements it has run 5 times on a connection) against client-side binding, in
+    alternating blocks on fresh connections, each warmed up first."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    options = connection.settings_dict["OPTIONS"]
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    for _block in range(max(1, runs // 10)):
+        for server_side in (True, False):
+            connection.close()
+            options["server_side_binding"] = server_side
+            for _warm in range(6):
+                client.get("/api/v1/reports/")
+            samples[server_side] += [timed(lambda: client.get("/api/v1/reports/"))
+                                     for _i in range(10)]
+    connection.close()
+    options["server_side_binding"] = True
+    return {"first page, prepared statements (ours)": samples[True],
+            "baseline: the same, client-side binding": samples[False]}
+
+
 def median_ms(samples: list[float]) -> str:
     p90 = statistics.quantiles(samples, n=10)[-1] if len(samples) > 1 else samples[0]
     return f"{statistics.median(samples):>9.2f} {p90:>9.2f}"
@@ -153,11 +198,18 @@ def main() -> None:
             pages.append(timed(lambda: client.get("/api/v1/reports/")))
             naive_pages.append(timed(lambda: naive_page(User.objects.get(pk=dispatcher.pk))))
 
+        pings = [timed(lambda: client.get("/api/v1/ping")) for _i in range(args.pages)]
+        renders = time_rendering(client, dispatcher, args.pages)
+        binding = time_binding(client, args.pages)
+
         print(f"{'measure':<46} {'median ms':>9} {'p90 ms':>9}")
         print(f"{'possible_duplicates (bbox in SQL)':<46} {median_ms(dup)}")
         print(f"{'baseline: whole category in Python':<46} {median_ms(naive)}")
         print(f"{'GET /reports/ first page, dispatcher-city':<46} {median_ms(pages)}")
         print(f"{'baseline: same page without joins/prefetch':<46} {median_ms(naive_pages)}")
+        print(f"{'baseline: GET /ping, the same client':<46} {median_ms(pings)}")
+        for name, samples in {**renders, **binding}.items():
+            print(f"{name:<46} {median_ms(samples)}")
         print(f"{found / len(lookups):.2f} duplicates per lookup on average; targets: "
               f"< 20 ms {statistics.median(dup) < 20}, < 100 ms {statistics.median(pages) < 100}")
 

@@ -130,6 +130,13 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES:
+    # Server-side binding: psycopg sends the parameters apart from the SQL and prepares a
+    # statement it has run 5 times on a connection, so PostgreSQL stops planning the
+    # report list's 7-table query afresh on every request (issue 19). Off behind a
+    # pooler in transaction mode (PgBouncer), where a prepared statement may not be there.
+    _db.setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
+        "DATABASE_PREPARED_STATEMENTS", default=True)
 
 # A PostgreSQL streaming replica for reads that tolerate a second of lag (config/db.py,
 # docs/deploy.md "A read replica"). Writers are pinned to the primary for a few seconds.
@@ -140,6 +147,8 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL") | {
         "CONN_MAX_AGE": _db["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"}}
+    DATABASES["replica"].setdefault("OPTIONS", {})["server_side_binding"] = \
+        _db["OPTIONS"]["server_side_binding"]
     DATABASE_ROUTERS = ["config.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -230,6 +239,11 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # orjson writing DRF's JSON (config/api/renderers.py); the browsable API as before.
+    "DEFAULT_RENDERER_CLASSES": [
+        "config.api.renderers.FastJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "config.api.pagination.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "config.api.openapi.AutoSchema",

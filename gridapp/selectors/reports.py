@@ -28,13 +28,34 @@ def visible_reports(user: User) -> QuerySet[Report]:
     # A reporter whose report was merged follows the original (a subquery, not a join).
     followed = Report.objects.filter(reporter=user, duplicate_of__isnull=False).values(
         "duplicate_of")
-    q = Q(reporter=user) | _pk_in(followed) | divisions.under_q(
-        "region_code", {region.prefix for region in roles.dispatcher_regions})
+    q = Q(reporter=user) | _pk_in(followed) | _under_regions(
+        {region.prefix for region in roles.dispatcher_regions})
     if roles.led_grid_ids:
         q |= Q(grid_id__in=roles.led_grid_ids)
     if roles.handler_departments:
         q |= Q(department_id__in=[d.pk for d in roles.handler_departments])
     return Report.objects.filter(q)
+
+
+# A prefix this short is a city or a district: most of the reports there are.
+BROAD_PREFIX = len("450502")
+
+
+def _under_regions(prefixes: set[str]) -> Q:
+    """Reports under a dispatcher's regions. On SQLite a broad region (a city or a
+    district) is tested in a form no index serves: given an index for it, SQLite gathers
+    every report of the region and sorts them all for a page of 20, where walking the
+    newest-first index and testing each row stops after a few dozen (a city's first page
+    of 200,000 reports: 300 ms against a few; docs/performance.md). A narrow region keeps
+    its index range, and PostgreSQL, whose planner weighs both with statistics, always
+    does."""
+    if settings.IS_POSTGRES:
+        return divisions.under_q("region_code", prefixes)
+    narrow = {p for p in prefixes if len(p) > BROAD_PREFIX}
+    q = divisions.under_q("region_code", narrow)
+    for prefix in prefixes - narrow:
+        q |= Q(region_code__startswith=prefix)
+    return q
 
 
 class _InArray(Func):
