@@ -8,13 +8,30 @@ from .models import Run, RunEvent, RunLine
 from .money import ZERO, days_served, prorate, withhold
 
 S = Run.Status
-# from → to of every status move an event may record (exports keep the status)
+# what each event that moves the status may start from, and where it ends (exports keep
+# the status)
 EVENT_MOVES = {
-    RunEvent.Action.CREATED: ("", S.DRAFT), RunEvent.Action.REGENERATED: (S.DRAFT, S.DRAFT),
-    RunEvent.Action.SUBMITTED: (S.DRAFT, S.SUBMITTED),
-    RunEvent.Action.APPROVED: (S.SUBMITTED, S.APPROVED),
-    RunEvent.Action.REJECTED: (S.SUBMITTED, S.DRAFT), RunEvent.Action.PAID: (S.APPROVED, S.PAID),
+    RunEvent.Action.CREATED: (("",), S.DRAFT), RunEvent.Action.REGENERATED: ((S.DRAFT,), S.DRAFT),
+    RunEvent.Action.SUBMITTED: ((S.DRAFT,), S.SUBMITTED),
+    RunEvent.Action.APPROVED: ((S.SUBMITTED,), S.APPROVED),
+    RunEvent.Action.REJECTED: ((S.SUBMITTED,), S.DRAFT),
+    RunEvent.Action.PAID: ((S.APPROVED,), S.PAID),
 }
+
+
+def move_problems(events, moves: dict, status_now: str, what: str) -> list[str]:
+    """The status walk the events record, for a run or a distribution: each move from
+    where the previous one left it, by an allowed step, ending in `status_now`."""
+    problems, status = [], ""
+    for event in events:
+        starts, after = moves[event.action]
+        if event.from_status != status or status not in starts or event.to_status != after:
+            problems.append(f"event {event.pk} ({event.action}) moves {event.from_status!r} → "
+                            f"{event.to_status!r} after {status!r}")
+        status = event.to_status
+    if status != status_now:
+        problems.append(f"the events end in {status!r}, the {what} is {status_now!r}")
+    return problems
 
 
 def audit_run(run: Run) -> list[str]:
@@ -78,15 +95,7 @@ def _adjustment_line(run: Run, line: RunLine) -> list[str]:
 
 def _event_problems(run: Run) -> list[str]:
     moves = [e for e in run.events.order_by("id") if e.action in EVENT_MOVES]
-    problems, status = [], ""
-    for event in moves:
-        if (event.from_status, event.to_status) != EVENT_MOVES[event.action] or \
-                event.from_status != status:
-            problems.append(f"event {event.pk} ({event.action}) moves {event.from_status!r} → "
-                            f"{event.to_status!r} after {status!r}")
-        status = event.to_status
-    if status != run.status:
-        problems.append(f"the events end in {status!r}, the run is {run.status!r}")
+    problems = move_problems(moves, EVENT_MOVES, run.status, "run")
     approvals = [e for e in moves if e.action == RunEvent.Action.APPROVED]
     if not approvals:
         problems.append("no approval event")

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
+from ..audit import move_problems
 from ..money import ZERO, from_fen, to_fen
 from . import scoring
 from .models import Appeal, Distribution, DistributionEvent, Share
@@ -101,16 +102,7 @@ def _payment_problems(distribution: Distribution, shares: list[Share]) -> Iterat
 
 def _event_problems(distribution: Distribution) -> list[str]:
     moves = [e for e in distribution.events.order_by("id") if e.action in EVENT_MOVES]
-    problems, status = [], ""
-    for event in moves:
-        starts, after = EVENT_MOVES[event.action]
-        if event.from_status != status or status not in starts or event.to_status != after:
-            problems.append(f"event {event.pk} ({event.action}) moves {event.from_status!r} → "
-                            f"{event.to_status!r} after {status!r}")
-        status = event.to_status
-    if status != distribution.status:
-        problems.append(f"the events end in {status!r}, the distribution is "
-                        f"{distribution.status!r}")
+    problems = move_problems(moves, EVENT_MOVES, distribution.status, "distribution")
     approvals = [e for e in moves if e.action == A.APPROVED]
     if not approvals:
         problems.append("no approval event")
