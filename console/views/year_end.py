@@ -61,13 +61,16 @@ DECISIONS = {"uphold": (pgettext_lazy("console action", "Uphold"),
 
 # The breakdown's words for people (docs/payroll.md "Year-end" defines each).
 METRIC_LABELS = {
-    "reports_filed": gettext_lazy("Reports filed"), "resolved_rate": gettext_lazy("Share resolved"),
+    "reports_filed": gettext_lazy("Reports filed"),
+    "resolved_rate": gettext_lazy("Share resolved"),
     "on_time_rate": gettext_lazy("Share closed on time"),
     "verified_in_window_rate": gettext_lazy("Share verified in time by the leader"),
-    "rating_mean": gettext_lazy("Mean rating"), "reopen_rate": gettext_lazy("Reopen rate (lower is better)"),
+    "rating_mean": gettext_lazy("Mean rating"),
+    "reopen_rate": gettext_lazy("Reopen rate (lower is better)"),
     "members_recruited": gettext_lazy("Members recruited"),
 }
-BOUND_LABELS = {"floor": gettext_lazy("raised to the floor"), "cap": gettext_lazy("held at the cap")}
+BOUND_LABELS = {"floor": gettext_lazy("raised to the floor"),
+                "cap": gettext_lazy("held at the cap")}
 
 
 @staff_required

@@ -214,7 +214,8 @@ def test_the_maps_clusters_are_the_apis_through_the_session(console, api, open_r
     assert sum(f["properties"]["count"] for f in community.json()["features"]) == 3
 
 
-@pytest.mark.parametrize("query", ["zoom=99", "zoom=x", "", "zoom=10&bbox=1,2", "zoom=10&status=nope"])
+@pytest.mark.parametrize("query", ["zoom=99", "zoom=x", "", "zoom=10&bbox=1,2",
+                                   "zoom=10&status=nope"])
 def test_a_malformed_cluster_query_is_400_in_the_apis_body(console, query):
     response = console("dispatcher-city").get(f"/console/map/clusters.json?{query}")
     assert response.status_code == 400 and response.json()["code"] == "invalid"

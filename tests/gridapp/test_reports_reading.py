@@ -170,7 +170,8 @@ def test_next_walks_every_report_once_even_as_new_ones_arrive(api, world, user):
     assert len(seen) == len(set(seen))
 
 
-@pytest.mark.parametrize("cursor", ["x", "////", "cD1ub3QtYS1kYXRl", "bz0tMQ=="])  # p=not-a-date, o=-1
+# cD1u… is p=not-a-date, bz0tMQ== is o=-1
+@pytest.mark.parametrize("cursor", ["x", "////", "cD1ub3QtYS1kYXRl", "bz0tMQ=="])
 def test_a_cursor_that_cannot_be_read_is_400_naming_it(api, world, cursor):
     response = api("resident1").get(f"/api/v1/reports/?cursor={cursor}")
     assert response.status_code == 400 and "cursor" in response.json()["fields"]
