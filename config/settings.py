@@ -135,8 +135,9 @@ if IS_POSTGRES:
     # statement it has run 5 times on a connection, so PostgreSQL stops planning the
     # report list's 7-table query afresh on every request (issue 19). Off behind a
     # pooler in transaction mode (PgBouncer), where a prepared statement may not be there.
-    _db.setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
-        "DATABASE_PREPARED_STATEMENTS", default=True)
+    PREPARED = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+    _db.setdefault("OPTIONS", {}).update(server_side_binding=PREPARED,
+                                         prepare_threshold=5 if PREPARED else None)
 
 # A PostgreSQL streaming replica for reads that tolerate a second of lag (config/db.py,
 # docs/deploy.md "A read replica"). Writers are pinned to the primary for a few seconds.
@@ -147,8 +148,9 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL") | {
         "CONN_MAX_AGE": _db["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"}}
-    DATABASES["replica"].setdefault("OPTIONS", {})["server_side_binding"] = \
-        _db["OPTIONS"]["server_side_binding"]
+    DATABASES["replica"].setdefault("OPTIONS", {}).update(
+        server_side_binding=_db["OPTIONS"]["server_side_binding"],
+        prepare_threshold=_db["OPTIONS"]["prepare_threshold"])
     DATABASE_ROUTERS = ["config.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
