@@ -155,18 +155,22 @@ def test_lists_are_newest_first_and_paginated(api, world, user):
 def test_next_walks_every_report_once_even_as_new_ones_arrive(api, world, user):
     """Keyset pages: reports filed while someone pages (and reports sharing a moment) are
     neither repeated nor skipped."""
-    with freeze_time("2026-11-26 09:00:00+08:00"):  # seven reports at the same instant
-        same_moment = make_reports(7, reporter=user("resident1"))
-    older = make_reports(8, reporter=user("resident1"))
-    client, seen = api("resident1"), []
-    url = "/api/v1/reports/?limit=4"
-    while url:
-        body = client.get(url).json()
-        seen += [r["id"] for r in body["results"]]
-        if len(seen) == 4:
-            make_reports(3, reporter=user("resident1"))  # arrive meanwhile: on no later page
-        url = body["next"]
-    assert sorted(seen) == sorted(r.pk for r in same_moment + older)
+    with freeze_time("2026-11-26 09:00:00+08:00") as clock:
+        same_moment = make_reports(7, reporter=user("resident1"))  # one instant
+        later = []
+        for _k in range(8):
+            clock.tick(60)
+            later += make_reports(1, reporter=user("resident1"))
+        client, seen = api("resident1"), []
+        url = "/api/v1/reports/?limit=4"
+        while url:
+            body = client.get(url).json()
+            seen += [r["id"] for r in body["results"]]
+            if len(seen) == 4:
+                clock.tick(60)
+                make_reports(3, reporter=user("resident1"))  # arrive meanwhile: on no page
+            url = body["next"]
+    assert sorted(seen) == sorted(r.pk for r in same_moment + later)
     assert len(seen) == len(set(seen))
 
 
