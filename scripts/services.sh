@@ -16,6 +16,9 @@ PG_DATA="$ROOT/pg"
 REDIS_PORT="${REDIS_PORT:-63799}"
 S3_PORT="${S3_PORT:-53999}"
 PG_REPLICA_PORT="${PG_REPLICA_PORT:-54328}"
+# Whole statements in pg_stat_activity (the default keeps 1 kB): the replica smoke test
+# reads there on which server a long list query ran.
+PG_QUERY_TEXT="-c track_activity_query_size=32768"
 PG_REPLICA_DATA="$ROOT/pg-replica"
 
 pg_bin() {
@@ -43,7 +46,8 @@ start_postgres() {
   fi
   if ! as_pg "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w \
-      -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
+      -o "-p $PG_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off $PG_QUERY_TEXT" \
+      start >/dev/null
   fi
   as_pg "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -tAc \
     "SELECT 1 FROM pg_database WHERE datname='gridlink'" | grep -q 1 \
@@ -69,7 +73,8 @@ start_replica() {
   fi
   if ! as_pg "$bin/pg_ctl" -D "$PG_REPLICA_DATA" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$PG_REPLICA_DATA" -l "$PG_REPLICA_DATA/server.log" -w \
-      -o "-p $PG_REPLICA_PORT -k /tmp -c listen_addresses=127.0.0.1 -c hot_standby=on" start >/dev/null
+      -o "-p $PG_REPLICA_PORT -k /tmp -c listen_addresses=127.0.0.1 -c hot_standby=on $PG_QUERY_TEXT" \
+      start >/dev/null
   fi
   echo "export REPLICA_TEST_URL=postgres://postgres@127.0.0.1:$PG_REPLICA_PORT/gridlink"
 }

@@ -31,9 +31,16 @@ TEMPLATES = {f"WECHAT_TEMPLATE_{kind}": f"tmpl-{kind.lower()}"
              for kind in ("NEW_REPORT", "ACCEPTED", "DISPATCHED", "RESOLVED", "CLOSED", "OVERDUE")}
 
 
+# The replica test below tells on which server a read ran by a parameter in the statement
+# text (pg_stat_activity), so this stack binds parameters on the client. The chaos test's
+# stack keeps the production default, prepared statements.
+CLIENT_SIDE_BINDING = {"DATABASE_PREPARED_STATEMENTS": "0"}
+
+
 @pytest.fixture(scope="module")
 def stack():
-    with running_stack(url_expire=URL_EXPIRE, extra_env=TEMPLATES) as running:
+    with running_stack(url_expire=URL_EXPIRE,
+                       extra_env=TEMPLATES | CLIENT_SIDE_BINDING) as running:
         yield running
 
 
