@@ -4,6 +4,8 @@
 import hashlib
 from collections.abc import Iterator
 
+from django.db.models import Model
+
 from .models import Run, RunEvent, RunLine
 from .money import ZERO, days_served, prorate, withhold
 
@@ -32,6 +34,20 @@ def move_problems(events, moves: dict, status_now: str, what: str) -> list[str]:
     if status != status_now:
         problems.append(f"the events end in {status!r}, the {what} is {status_now!r}")
     return problems
+
+
+def approval_problems(events: list[Model], approved: str, subject: Model,
+                      figures: tuple[str, ...], what: str) -> list[str]:
+    """The last `approved` event against `subject`, a run or a distribution: the `figures`
+    it approved (fields of the same name on both) and its actor, the approver."""
+    approvals = [event for event in events if event.action == approved]
+    if not approvals:
+        return ["no approval event"]
+    event = approvals[-1]
+    checks = [(name, getattr(event, name), getattr(subject, name)) for name in figures]
+    checks.append(("approver", event.actor_id, subject.approved_by_id))
+    return [f"approved with {name} {recorded}, the {what} says {actual}"
+            for name, recorded, actual in checks if recorded != actual]
 
 
 def audit_run(run: Run) -> list[str]:
@@ -95,16 +111,9 @@ def _adjustment_line(run: Run, line: RunLine) -> list[str]:
 
 def _event_problems(run: Run) -> list[str]:
     moves = [e for e in run.events.order_by("id") if e.action in EVENT_MOVES]
-    problems = move_problems(moves, EVENT_MOVES, run.status, "run")
-    approvals = [e for e in moves if e.action == RunEvent.Action.APPROVED]
-    if not approvals:
-        problems.append("no approval event")
-    elif (approvals[-1].total, approvals[-1].line_count, approvals[-1].actor_id) != \
-            (run.total, run.line_count, run.approved_by_id):
-        problems.append(f"approved with total {approvals[-1].total} in "
-                        f"{approvals[-1].line_count} lines by {approvals[-1].actor_id}, the run "
-                        f"says {run.total} in {run.line_count} lines by {run.approved_by_id}")
-    return problems
+    return (move_problems(moves, EVENT_MOVES, run.status, "run")
+            + approval_problems(moves, RunEvent.Action.APPROVED, run, ("total", "line_count"),
+                                "run"))
 
 
 def _export_problems(run: Run) -> list[str]:

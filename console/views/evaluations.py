@@ -4,11 +4,12 @@ services (docs/evaluation.md)."""
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
 
 from console import charts
@@ -77,11 +78,10 @@ def scorecards(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_POST
 def publish(request: HttpRequest) -> HttpResponse:
     """POST region and period: the scorecards computed and stored as a new version."""
     require_reports(request)
-    if request.method != "POST":
-        raise Http404
     body = ScorecardPublishSerializer(data=request.POST)
     try:
         body.is_valid(raise_exception=True)

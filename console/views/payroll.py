@@ -1,8 +1,11 @@
 """Finance's pages: the monthly runs of their regions, a run's lines and history, the
 maker-checker buttons and the bank files, through payroll's selectors and services."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -10,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException
+from rest_framework.serializers import Serializer
 
 from console.access import staff_required
 from gridapp.divisions import under_q
@@ -72,20 +76,36 @@ def runs(request: HttpRequest) -> HttpResponse:
     one; POST creates it (the same service as the API)."""
     finance_only(request)
     if request.method == "POST":
-        form = RunCreateSerializer(data=request.POST)
-        try:
-            form.is_valid(raise_exception=True)
-            run = services.create_run(actor=request.user, **form.validated_data)
-        except APIException as exc:
-            report_error(request, exc)
-            return redirect("console:payroll")
-        return redirect("console:run", pk=run.pk)
-    filters = RunFilterSerializer(data={k: v for k, v in request.GET.items() if v})
-    valid = filters.is_valid()
-    rows = selectors.runs_for(request.user, **filters.validated_data) if valid else None
-    return page(request, "console/payroll.html", {
-        "rows": rows, "errors": filters.errors, "chosen": request.GET,
-        "regions": finance_regions(request.user), "statuses": Run.Status.choices,
+        return created(request, RunCreateSerializer, services.create_run, "console:run")
+    return listed(request, RunFilterSerializer, selectors.runs_for, "console/payroll.html",
+                  Run.Status.choices)
+
+
+def created(request: HttpRequest, form: type[Serializer], create: Callable[..., Model],
+            detail: str) -> HttpResponse:
+    """The POST of a list page's form (runs, distributions): `create`, the API's service,
+    called with it, then the new record's `detail` page, or the list again with what went
+    wrong."""
+    body = form(data=request.POST)
+    try:
+        body.is_valid(raise_exception=True)
+        record = create(actor=request.user, **body.validated_data)
+    except APIException as exc:
+        report_error(request, exc)
+        return redirect(request.path)
+    return redirect(detail, pk=record.pk)
+
+
+def listed(request: HttpRequest, filters: type[Serializer], rows_for: Callable[..., QuerySet],
+           template: str, statuses: list[tuple[str, str]]) -> HttpResponse:
+    """A list page: the records `rows_for` the user under the query string's `filters`
+    (400 and the form when they are malformed), beside the form for a new one."""
+    query = filters(data={k: v for k, v in request.GET.items() if v})
+    valid = query.is_valid()
+    return page(request, template, {
+        "rows": rows_for(request.user, **query.validated_data) if valid else None,
+        "errors": query.errors, "chosen": request.GET,
+        "regions": finance_regions(request.user), "statuses": statuses,
     }, status=200 if valid else 400)
 
 

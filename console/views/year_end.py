@@ -22,7 +22,7 @@ from payroll.yearend import selectors, services
 from payroll.yearend.models import Distribution
 
 from .common import page, report_error
-from .payroll import file_response, finance_only, finance_regions
+from .payroll import created, file_response, finance_only, listed
 
 SHARES_PAGE = 100
 S = Distribution.Status
@@ -79,22 +79,10 @@ def distributions(request: HttpRequest) -> HttpResponse:
     form for a new one; POST creates it (the same service as the API)."""
     finance_only(request)
     if request.method == "POST":
-        form = DistributionCreateSerializer(data=request.POST)
-        try:
-            form.is_valid(raise_exception=True)
-            distribution = services.create_distribution(actor=request.user,
-                                                        **form.validated_data)
-        except APIException as exc:
-            report_error(request, exc)
-            return redirect("console:year-end")
-        return redirect("console:distribution", pk=distribution.pk)
-    filters = DistributionFilterSerializer(data={k: v for k, v in request.GET.items() if v})
-    valid = filters.is_valid()
-    rows = selectors.distributions_for(request.user, **filters.validated_data) if valid else None
-    return page(request, "console/year_ends.html", {
-        "rows": rows, "errors": filters.errors, "chosen": request.GET,
-        "regions": finance_regions(request.user), "statuses": S.choices,
-    }, status=200 if valid else 400)
+        return created(request, DistributionCreateSerializer, services.create_distribution,
+                       "console:distribution")
+    return listed(request, DistributionFilterSerializer, selectors.distributions_for,
+                  "console/year_ends.html", S.choices)
 
 
 @staff_required

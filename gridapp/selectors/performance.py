@@ -35,6 +35,11 @@ MEMBERS = (GridMembership.Status.ACTIVE, GridMembership.Status.LEFT)
 METRICS = ("reports_filed", "resolved_rate", "on_time_rate", "verified_in_window_rate",
            "rating_mean", "reopen_rate", "members_recruited")
 TERM = "grid__leader_terms"  # the join from a report's (or membership's) grid to its terms
+# The GROUP BYs name up to this many terms by id; beyond it they re-run the terms' query as
+# a subquery instead, as each id is a bound parameter and a statement may carry only so
+# many: 999 on SQLite before 3.32, 65,535 on PostgreSQL with server-side binding, and a
+# city's year-end counts ~105,000 terms. Chunking would cost a query per chunk.
+IDS_AT_MOST = 500
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,9 @@ def leader_performance(*, year: int, region: Region, grid: Grid | None = None,
                    .order_by("pk"))
     if not windows:
         return []
-    counts = _counts(terms.values("pk"), day_bounds(first, last), grid)
+    ids = [term.pk for term in windows]
+    chosen = ids if len(ids) <= IDS_AT_MOST else terms.values("pk")
+    counts = _counts(chosen, day_bounds(first, last), grid)
     return [_performance(term, counts.get(term.pk, {})) for term in windows]
 
 
@@ -83,7 +90,7 @@ def leader_names(terms: list[TermPerformance]) -> dict[int, str]:
     return {user.pk: str(user) for user in users}
 
 
-def _in_term(moment: str, terms: QuerySet) -> Q:
+def _in_term(moment: str, terms: list[int] | QuerySet) -> Q:
     """The row's `moment` falls on a day of one of `terms` (the row's grid's): used in one
     `filter()` call, so that every condition speaks of the same joined term. The year's
     bounds, applied apart, keep the days before the year out."""
@@ -92,7 +99,7 @@ def _in_term(moment: str, terms: QuerySet) -> Q:
                | Q(**{f"{moment}__date__lte": F(f"{TERM}__end_date")})))
 
 
-def _counts(terms: QuerySet, year: tuple[dt.datetime, dt.datetime],
+def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
             grid: Grid | None) -> dict[int, dict[str, int]]:
     """Per term id, the counts its metrics are made of (a term missing has none)."""
     reports = Report.objects.filter(grid=grid) if grid is not None else Report.objects.all()

@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from ..audit import move_problems
+from ..audit import approval_problems, move_problems
 from ..money import ZERO, from_fen, to_fen
 from . import scoring
 from .models import Appeal, Distribution, DistributionEvent, Share
@@ -102,16 +102,8 @@ def _payment_problems(distribution: Distribution, shares: list[Share]) -> Iterat
 
 def _event_problems(distribution: Distribution) -> list[str]:
     moves = [e for e in distribution.events.order_by("id") if e.action in EVENT_MOVES]
-    problems = move_problems(moves, EVENT_MOVES, distribution.status, "distribution")
-    approvals = [e for e in moves if e.action == A.APPROVED]
-    if not approvals:
-        problems.append("no approval event")
-    elif (approvals[-1].pool, approvals[-1].actor_id) != (distribution.pool,
-                                                          distribution.approved_by_id):
-        problems.append(f"approved with pool {approvals[-1].pool} by {approvals[-1].actor_id}, "
-                        f"the distribution says {distribution.pool} by "
-                        f"{distribution.approved_by_id}")
-    return problems
+    return (move_problems(moves, EVENT_MOVES, distribution.status, "distribution")
+            + approval_problems(moves, A.APPROVED, distribution, ("pool",), "distribution"))
 
 
 def _appeal_problems(distribution: Distribution) -> list[str]:

@@ -262,6 +262,7 @@ def test_a_bad_run_form_or_filter_is_a_message_not_a_500(console):
     client = console("finance1")
     response = post(client, "/console/payroll/", {"period": "2026-13", "region": "²"})
     assert response.status_code == 302 and not Run.objects.exists()
+    assert response["Location"] == "/console/payroll/"  # back to the list, with a message
     assert client.get("/console/payroll/?period=bogus").status_code == 400
     assert client.get(f"/console/payroll/runs/{10**30}/").status_code == 404
 

@@ -100,6 +100,11 @@ def test_a_malformed_publish_form_is_a_message_not_a_500(console):
     assert response.status_code == 302 and not Publication.objects.exists()
 
 
+def test_publishing_by_get_is_405_and_publishes_nothing(console):
+    response = console("dispatcher-street").get("/console/evaluations/publish/")
+    assert response.status_code == 405 and not Publication.objects.exists()
+
+
 def test_scorecards_and_statistics_are_not_for_finance(console):
     client = console("finance1")
     assert client.get("/console/evaluations/").status_code == 404

@@ -96,6 +96,7 @@ def test_a_bad_form_or_filter_is_a_message_not_a_500(console):
                   "extra_pool": "1.001"}):
         response = post(client, "/console/payroll/year-end/", form)
         assert response.status_code == 302 and not Distribution.objects.exists()
+        assert response["Location"] == "/console/payroll/year-end/"
         assert 'class="error"' in messages_after(client, response)
     assert client.get("/console/payroll/year-end/?year=abc").status_code == 400
     assert client.get(f"/console/payroll/year-end/{10**30}/").status_code == 404

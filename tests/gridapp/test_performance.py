@@ -8,6 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 from gridapp.models import Grid, GridMembership, LeaderTerm, Region, Report, ReportEvent
+from gridapp.selectors import performance
 from gridapp.selectors.performance import METRICS, leader_performance
 
 from .photos_support import make_reports
@@ -120,9 +121,27 @@ def test_four_queries_whatever_the_number_of_terms_and_reports(world, user, repo
         filed(user("resident1"), f"2026-0{1 + k % 9}-1{k % 9}", status=Report.Status.CLOSED,
               rating=1 + k % 5, resolved_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     city = region("450500000000")
-    with django_assert_num_queries(4):  # the terms; filed, resolved and recruited counts
+    with django_assert_num_queries(4) as captured:  # the terms; filed, resolved, recruited
         found = leader_performance(year=2026, region=city)
     assert of(found, "leader5").metrics["reports_filed"] == reports
+    counts = [query["sql"] for query in captured.captured_queries[1:]]
+    assert not any("gridapp_region" in sql for sql in counts)  # the terms named by id
+
+
+def test_more_terms_than_ids_allowed_are_counted_through_the_terms_query_alike(
+        world, user, monkeypatch, django_assert_num_queries):
+    """Past IDS_AT_MOST the counts re-run the terms' query (a statement carries only so
+    many parameters): the same figures, in the same four queries."""
+    filed(user("resident1"), "2026-03-02", status=Report.Status.CLOSED, rating=4,
+          resolved_at=at("2026-03-03"))
+    filed(user("leader1"), "2026-07-04", grid="HHL-01")
+    city = region("450500000000")
+    by_id = leader_performance(year=2026, region=city)
+    monkeypatch.setattr(performance, "IDS_AT_MOST", len(by_id) - 1)
+    with django_assert_num_queries(4) as captured:
+        by_query = leader_performance(year=2026, region=city)
+    assert by_query == by_id
+    assert all("gridapp_region" in query["sql"] for query in captured.captured_queries[1:])
 
 
 # --- GET /api/v1/grids/{id}/performance/ --------------------------------------------------

@@ -67,7 +67,7 @@ def test_check_payroll_reports_a_run_total_that_disagrees_with_its_events(approv
     with triggers_off("payroll_run"), connection.cursor() as cursor:
         cursor.execute("UPDATE payroll_run SET total = 2800 WHERE id = %s", [approved_run.pk])
     report = check_fails()
-    assert "approved with total 2700.00" in report
+    assert "approved with total 2700.00, the run says 2800.00" in report
 
 
 def test_check_payroll_reports_a_bank_file_that_no_longer_matches(api, approved_run):

@@ -115,6 +115,15 @@ def test_a_payment_and_a_history_changed_behind_our_back_are_named(approved):
     assert "(submitted) moves 'published' → 'submitted' after 'draft'" in report
 
 
+def test_an_approver_changed_behind_our_back_is_named(approved, user):
+    other = user("leader1")
+    tamper("payroll_distribution", "UPDATE payroll_distribution SET approved_by_id = %s "
+           "WHERE id = %s", [other.pk, approved.pk])
+    report = check_fails("approved year-end distributions")
+    assert (f"approved with approver {approved.approved_by_id}, the distribution says "
+            f"{other.pk}") in report
+
+
 def test_a_notice_file_that_no_longer_matches_is_named(approved):
     tamper("payroll_distributionexport", "UPDATE payroll_distributionexport SET content = %s",
            [b"forged"])
