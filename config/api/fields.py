@@ -46,3 +46,8 @@ class FiniteFloatField(serializers.FloatField):
         if not math.isfinite(value):
             self.fail("invalid")
         return value
+
+
+# DRF's text for a date-time (ISO 8601 in the current time zone), for responses written
+# out by hand: one field for all values instead of a field built for each
+datetime_text = serializers.DateTimeField().to_representation

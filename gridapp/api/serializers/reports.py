@@ -6,8 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.api.serializers import UserBriefSerializer
-from config.api.fields import FiniteFloatField, IdField, parse_id
+from accounts.api.serializers import UserBriefSerializer, brief
+from config.api.fields import FiniteFloatField, IdField, datetime_text, parse_id
 from gridapp import geo, lifecycle
 from gridapp.models import Category, Grid, Photo, Region, Report, ReportEvent, ReportLevel
 from gridapp.selectors import routing
@@ -75,6 +75,15 @@ class PhotoSerializer(serializers.ModelSerializer):
         fields = ["id", "url", "thumbnail_url", "width", "height", "taken_at", "gps", "kind",
                   "content_type", "sha256", "created_at"]
 
+    def to_representation(self, photo: Photo) -> dict:
+        """By hand: a report's detail lists its photos (issue 19)."""
+        return {"id": photo.pk, "url": self.get_url(photo),
+                "thumbnail_url": self.get_thumbnail_url(photo), "width": photo.width,
+                "height": photo.height, "taken_at": datetime_text(photo.taken_at),
+                "gps": self.get_gps(photo), "kind": photo.kind,
+                "content_type": photo.content_type, "sha256": photo.sha256,
+                "created_at": datetime_text(photo.created_at)}
+
     def get_url(self, photo: Photo) -> str:
         return _absolute(self.context.get("request"), photo.image.url)
 
@@ -85,6 +94,8 @@ class PhotoSerializer(serializers.ModelSerializer):
                           "properties": {"lat": {"type": "number"}, "lng": {"type": "number"}}})
     def get_gps(self, photo: Photo) -> dict | None:
         return {"lat": photo.exif_lat, "lng": photo.exif_lng} if photo.gps else None
+
+
 
 
 def _absolute(request, url: str) -> str:
@@ -131,6 +142,12 @@ class TimelineEventSerializer(serializers.ModelSerializer):
         model = ReportEvent
         fields = ["action", "actor", "from_status", "to_status", "level", "note", "at"]
 
+    def to_representation(self, event: ReportEvent) -> dict:
+        """By hand: every report's detail carries its timeline (issue 19)."""
+        return {"action": event.action, "actor": brief(event.actor),
+                "from_status": self.get_from_status(event), "to_status": event.to_status,
+                "level": event.level, "note": event.note, "at": datetime_text(event.at)}
+
     def get_from_status(self, event: ReportEvent) -> str | None:
         return event.from_status or None
 
@@ -165,6 +182,40 @@ class ReportSerializer(serializers.ModelSerializer):
                   "sla_started_at", "traffic_light", "overdue", "supervised_at", "resolved_at",
                   "rating", "actions", "accept_due_at", "deadline_at"]
 
+    def to_representation(self, report: Report) -> dict:
+        """The declared fields written out by hand: a page of reports is the hottest read,
+        and DRF's walk over 37 fields was two thirds of its CPU (docs/performance.md).
+        The declarations above stay the contract (the schema is built from them);
+        tests/gridapp/test_report_shapes.py holds this dict equal to DRF's walk over them."""
+        category = report.category
+        department, suggested = report.department, report.suggested_department
+        light = self.get_traffic_light(report)
+        return {
+            "id": report.pk, "number": report.number, "status": report.status,
+            "level": report.level, "category": report.category_id,
+            "category_code": category.code, "category_name": category.full_name,
+            "description": report.description, "address": report.address,
+            "lat": report.lat, "lng": report.lng, "grid": report.grid_id,
+            "grid_code": report.grid.code,
+            "reporter": brief(report.reporter),
+            "source": report.source, "urgent": report.urgent,
+            "department": report.department_id,
+            "department_name": department.name if department else None,
+            "due_at": datetime_text(report.due_at), "duplicate_of": report.duplicate_of_id,
+            "thumbnail_url": self.get_thumbnail_url(report),
+            "photo_count": self.get_photo_count(report),
+            "created_at": datetime_text(report.created_at),
+            "updated_at": datetime_text(report.updated_at), "flags": self.get_flags(report),
+            "suggested_department": report.suggested_department_id,
+            "suggested_department_name": suggested.name if suggested else None,
+            "sla_started_at": datetime_text(report.sla_started_at), "traffic_light": light,
+            "overdue": light == "red", "supervised_at": datetime_text(report.supervised_at),
+            "resolved_at": datetime_text(report.resolved_at), "rating": self.get_rating(report),
+            "actions": self.get_actions(report),
+            "accept_due_at": datetime_text(report.accept_due_at),
+            "deadline_at": datetime_text(report.deadline_at),
+        }
+
     @extend_schema_field({"type": "string", "enum": ["green", "yellow", "red"], "nullable": True})
     def get_traffic_light(self, report: Report) -> str | None:
         """green under 80 % of the level's SLA time used, yellow to 100 %, red past due;
@@ -181,7 +232,7 @@ class ReportSerializer(serializers.ModelSerializer):
         if report.rating is None:
             return None
         return {"score": report.rating, "comment": report.rating_comment,
-                "at": serializers.DateTimeField().to_representation(report.rated_at)}
+                "at": datetime_text(report.rated_at)}
 
     def get_actions(self, report: Report) -> list[str]:
         """What the requesting user may do now (`POST /reports/{id}/{action}/`, `rating`)."""
@@ -217,6 +268,16 @@ class ReportDetailSerializer(ReportSerializer):
         fields = [*ReportSerializer.Meta.fields, "suggestion_evidence", "photos", "timeline",
                   "project", "caller", "extension"]
 
+    def to_representation(self, report: Report) -> dict:
+        """By hand too (see `ReportSerializer.to_representation`)."""
+        timeline = self.fields["timeline"].child
+        return {**super().to_representation(report),
+                "suggestion_evidence": self.get_suggestion_evidence(report),
+                "photos": self.get_photos(report),
+                "timeline": [timeline.to_representation(e) for e in report.events.all()],
+                "project": self.get_project(report), "caller": self.get_caller(report),
+                "extension": self.get_extension(report)}
+
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
         "hours": {"type": "integer"}, "requested_at": {"type": "string", "format": "date-time"}}})
     def get_extension(self, report: Report) -> dict | None:
@@ -224,8 +285,7 @@ class ReportDetailSerializer(ReportSerializer):
         if report.extension_hours is None:
             return None
         return {"hours": report.extension_hours,
-                "requested_at": serializers.DateTimeField().to_representation(
-                    report.extension_requested_at)}
+                "requested_at": datetime_text(report.extension_requested_at)}
 
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
         "name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}})
@@ -351,6 +411,10 @@ class ReportCreatedSerializer(ReportDetailSerializer):
 
     class Meta(ReportDetailSerializer.Meta):
         fields = [*ReportDetailSerializer.Meta.fields, "possible_duplicates"]
+
+    def to_representation(self, report: Report) -> dict:
+        return {**super().to_representation(report),
+                "possible_duplicates": self.get_possible_duplicates(report)}
 
     @extend_schema_field(DuplicateSerializer(many=True))
     def get_possible_duplicates(self, report: Report) -> list[dict]:

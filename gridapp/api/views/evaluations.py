@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.idempotency import idempotent
 from config.api.errors import Forbidden
+from config.api.fields import datetime_text
 from config.api.openapi import errors
 from config.api.queries import validated_query
 from gridapp.api import examples
@@ -66,8 +67,7 @@ class ScorecardPublish(APIView):
             "publication", "department").order_by("department__code")
         return Response({"region": region.pk, "period": period.label,
                          "version": publication.version,
-                         "published_at": serializers.DateTimeField().to_representation(
-                             publication.published_at),
+                         "published_at": datetime_text(publication.published_at),
                          "results": s.ScorecardSerializer(cards, many=True).data},
                         status=status.HTTP_201_CREATED)
 

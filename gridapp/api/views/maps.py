@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api.fields import datetime_text
 from config.api.queries import validated_query
 from config.api.replica import LagTolerantReads
 from gridapp.api import examples
@@ -45,8 +46,7 @@ def _report_feature(row: dict) -> dict:
                            "level": row["level"], "urgent": row["urgent"],
                            "category": row["category__code"],
                            "category_name": row["category__name"],
-                           "created_at": serializers.DateTimeField().to_representation(
-                               row["created_at"])}}
+                           "created_at": datetime_text(row["created_at"])}}
 
 
 class MapClusters(LagTolerantReads, APIView):
