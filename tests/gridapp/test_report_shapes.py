@@ -10,6 +10,7 @@ from freezegun import freeze_time
 
 from gridapp.api.serializers import reports as s
 from gridapp.models import Report
+from gridapp.selectors.reports import with_details
 
 from .photos_support import camera_exif, jpeg_bytes, uploaded_photo_id
 from .workflow_support import act, lighting, ok, submit
@@ -100,7 +101,7 @@ def test_the_hand_written_reports_equal_drfs_walk_over_the_declared_fields(
 def test_the_created_report_equals_drfs_walk(api, monkeypatch):
     with freeze_time(T0):
         first = submit(api("resident1"))["id"]
-        report = Report.objects.get(pk=first)
+        report = with_details(Report.objects.filter(pk=first)).get()
         context = {"possible_duplicates": [], "show_flags": True}
         by_hand = s.ReportCreatedSerializer(report, context=context).data
         drf_walk(monkeypatch)

@@ -189,7 +189,7 @@ def test_a_cursor_that_cannot_be_read_is_400_naming_it(api, world, cursor):
 # A detail: the user and roles as above, the report (1), its photos (1), its timeline
 # with the actors joined (1).
 
-LIST_QUERIES = {"resident1": 1 + 3 + 2, "leader5": 1 + 3 + 2, "dispatcher-city": 1 + 3 + 2}
+LIST_QUERIES = {"resident1": 1 + 3 + 1, "leader5": 1 + 3 + 1, "dispatcher-city": 1 + 3 + 1}
 DETAIL_QUERIES = {"resident1": 1 + 3 + 3, "leader5": 1 + 3 + 3, "dispatcher-city": 1 + 3 + 3}
 
 
@@ -224,11 +224,11 @@ def test_a_detail_costs_the_same_queries_whatever_its_photos_and_events(
 def test_a_handlers_list_costs_the_same_queries_for_1_and_50_reports(
         api, world, user, django_assert_num_queries, count):
     # The JWT user (1); roles (the token, staff roles with their departments, the grids
-    # led or belonged to: 3); the page and its photos (2).
+    # led or belonged to: 3); the page, its photos counted and named in it (1).
     lighting = Department.objects.get(code="bh-lighting")
     make_reports(count, reporter=user("resident1"), photos=2,
                  status=Report.Status.DISPATCHED, department=lighting)
     client = api("handler-lighting")
-    with django_assert_num_queries(1 + 3 + 2):
+    with django_assert_num_queries(1 + 3 + 1):
         response = client.get("/api/v1/reports/?limit=100")
     assert len(response.json()["results"]) == count

@@ -98,6 +98,9 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 
+THUMBNAILS = Photo._meta.get_field("thumbnail").storage
+
+
 def _absolute(request, url: str) -> str:
     """Local media URLs are paths; a client needs the host too. Signed S3 URLs are whole."""
     return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
@@ -240,11 +243,12 @@ class ReportSerializer(serializers.ModelSerializer):
         return lifecycle.allowed_actions(report, request.user) if request else []
 
     def get_thumbnail_url(self, report: Report) -> str | None:
-        photo = next((p for p in report.photos.all() if p.kind == Photo.Kind.BEFORE), None)
-        return _absolute(self.context.get("request"), photo.thumbnail.url) if photo else None
+        """The first photo before, read from `thumbnail_name` (`with_list_details`)."""
+        name = report.thumbnail_name
+        return _absolute(self.context.get("request"), THUMBNAILS.url(name)) if name else None
 
     def get_photo_count(self, report: Report) -> int:
-        return len(report.photos.all())
+        return report.photo_count
 
     @extend_schema_field({"type": "object", "nullable": True})
     def get_flags(self, report: Report) -> dict | None:
