@@ -92,11 +92,33 @@ def sees_flags(user: User) -> bool:
     return roles.is_admin or roles.is_dispatcher
 
 
+# The columns a page of reports reads: the report's own, and of the rows it joins only
+# what the list shows (not a grid's boundary, a reporter's password hash, a category's
+# time limits), which Django would otherwise compile into the query and build into each
+# row's objects.
+LIST_COLUMNS = (*(field.name for field in Report._meta.concrete_fields),
+                "category__code", "category__name", "category__parent__name", "grid__code",
+                "reporter__display_name", "reporter__phone", "department__name",
+                "suggested_department__name")
+
+
 def with_list_details(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """What the list serializer reads, in one query: the related rows joined; the photos
-    counted (`photo_count`) and the first before-photo's thumbnail named
-    (`thumbnail_name`) by subqueries, which the database runs for the page's rows only,
-    instead of a second query that loads every photo of the page."""
+    """What the list serializer reads, in one query (`_joined`), no column more."""
+    return _joined(reports).only(*LIST_COLUMNS)
+
+
+def with_details(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """What a report's page reads: the rows joined whole, its photos and timeline."""
+    events = ReportEvent.objects.select_related("actor").order_by("at", "pk")
+    return (_joined(reports).select_related("project")
+            .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("pk")),
+                              Prefetch("events", queryset=events)))
+
+
+def _joined(reports: QuerySet[Report]) -> QuerySet[Report]:
+    """The related rows joined; the photos counted (`photo_count`) and the first
+    before-photo's thumbnail named (`thumbnail_name`) by subqueries, which the database
+    runs for the rows returned only, instead of a second query loading every photo."""
     photos = Photo.objects.filter(report=OuterRef("pk")).order_by()
     first_before = photos.filter(kind=Photo.Kind.BEFORE).order_by("pk").values("thumbnail")[:1]
     return (reports.select_related("category__parent", "grid", "reporter", "department",
@@ -104,13 +126,6 @@ def with_list_details(reports: QuerySet[Report]) -> QuerySet[Report]:
             .annotate(photo_count=Coalesce(Subquery(
                           photos.values("report").annotate(n=Count("pk")).values("n")), 0),
                       thumbnail_name=Subquery(first_before)))
-
-
-def with_details(reports: QuerySet[Report]) -> QuerySet[Report]:
-    events = ReportEvent.objects.select_related("actor").order_by("at", "pk")
-    return (with_list_details(reports).select_related("project")
-            .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("pk")),
-                              Prefetch("events", queryset=events)))
 
 
 @dataclass(frozen=True)
