@@ -274,7 +274,7 @@ class ReportDetailSerializer(ReportSerializer):
 
     def to_representation(self, report: Report) -> dict:
         """By hand too (see `ReportSerializer.to_representation`)."""
-        timeline = self.fields["timeline"].child
+        timeline = TimelineEventSerializer()  # not self.fields: that builds all 43 fields
         return {**super().to_representation(report),
                 "suggestion_evidence": self.get_suggestion_evidence(report),
                 "photos": self.get_photos(report),
