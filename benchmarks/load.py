@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 LOCUSTFILE = ROOT / "benchmarks" / "_load_locustfile.py"
 SEED_FLAG = "--seed-stack-database"
+IMAGE_FLAG = "--image-work"
 TARGET_RATIO, TARGET_P95_MS = 0.40, 200
 TEMPLATES = {f"WECHAT_TEMPLATE_{kind}": f"tmpl-{kind.lower()}"
              for kind in ("NEW_REPORT", "ACCEPTED", "DISPATCHED", "RESOLVED", "CLOSED", "OVERDUE")}
@@ -97,6 +98,32 @@ def seed_stack_database(users: int, history: int, seed: int) -> None:
         cursor.execute("ANALYZE")
     print(json.dumps([{"name": name, "grid": box, "report_ids": visible[name]}
                       for name, box in accounts.items()]))
+
+
+def image_work(path: str, count: int) -> None:
+    """The photo pipeline alone (`gridapp.images.process`: sniffing, decoding, EXIF, the
+    stored image and its thumbnail encoded, SHA-256) on the mix's photo, `count` times in
+    this process: prints the CPU ms per photo, the baseline of an upload's cost."""
+    import django
+
+    django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gridapp import images
+
+    data = Path(path).read_bytes()
+    images.process(SimpleUploadedFile("photo.jpg", data, "image/jpeg"))  # warm
+    started = time.process_time()
+    for _i in range(count):
+        images.process(SimpleUploadedFile("photo.jpg", data, "image/jpeg"))
+    print(1000 * (time.process_time() - started) / count)
+
+
+def measure_image_work(stack, path: str, count: int) -> float:
+    env = stack.env | {"DJANGO_SETTINGS_MODULE": "config.settings"}
+    done = subprocess.run([sys.executable, __file__, IMAGE_FLAG, path, str(count)], cwd=ROOT,
+                          env=env, check=True, capture_output=True, text=True)
+    return float(done.stdout)
 
 
 def _members(users: int) -> dict[str, list[float]]:
@@ -451,7 +478,7 @@ def endpoint_costs(stack, account: dict, photo: bytes, count: int) -> dict[str, 
     return costs
 
 
-def print_costs(costs: dict[str, dict], count: int) -> None:
+def print_costs(costs: dict[str, dict], count: int, image_ms: float) -> None:
     print(f"\none request at a time, {count} of each: median wall ms and CPU ms per request")
     parts = list(COST_PARTS.values())
     print(f"  {'endpoint':<26} {'wall':>6}" + "".join(f" {p:>11}" for p in parts))
@@ -461,7 +488,13 @@ def print_costs(costs: dict[str, dict], count: int) -> None:
     weights = {"GET /reports/": 25, "GET /reports/{id}/": 25, "GET /map/reports.geojson": 20,
                "POST /reports/": 20, "POST /photos/": 10}
     web = sum(w * costs[n]["web"] for n, w in weights.items()) / 100
-    print(f"  mix average: {web:.2f} ms web CPU per request; ping {costs['GET /ping']['web']:.2f} ms")
+    ping = costs["GET /ping"]["web"]
+    print(f"  mix average: {web:.2f} ms web CPU per request; ping {ping:.2f} ms")
+    print("  web CPU against ping: " + ", ".join(
+        f"{name} {cost['web'] / ping:.1f}×" for name, cost in costs.items() if cost is not
+        costs["GET /ping"]))
+    print(f"  POST /photos/ against the image work alone ({image_ms:.2f} ms, the same photo, "
+          f"one process): {costs['POST /photos/']['web'] / image_ms:.2f}×")
 
 
 def report(ceiling: Phase, mix: Phase, paced: list[Phase], args: argparse.Namespace) -> None:
@@ -523,7 +556,8 @@ def main() -> int:
         member = next(u for u in users if u["name"].startswith("bench") and u["report_ids"])
         costs = endpoint_costs(stack, member, Path(files["LOAD_PHOTO_FILE"]).read_bytes(),
                                args.cost_requests)
-        print_costs(costs, args.cost_requests)
+        print_costs(costs, args.cost_requests,
+                    measure_image_work(stack, files["LOAD_PHOTO_FILE"], args.cost_requests))
         if args.costs_only:
             return 0
         ceiling = run_phase(stack, "ceiling", "PingUser", args, files, users=args.users,
@@ -546,5 +580,7 @@ def main() -> int:
 if __name__ == "__main__":
     if sys.argv[1:2] == [SEED_FLAG]:
         seed_stack_database(*map(int, sys.argv[2:5]))
+    elif sys.argv[1:2] == [IMAGE_FLAG]:
+        image_work(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit(main())
