@@ -182,6 +182,11 @@ def timeline(report, events: list, rng: random.Random, created, department: int,
             report.resolved_at = step[1]
         if step[0] == "accept":
             report.sla_started_at, report.due_at = step[1], step[1] + 72 * hour
+            report.accepted_at = report.accepted_at or step[1]
+        if step[0] == "reopen":
+            report.reopened = True
+        if step[3] == "closed":
+            report.closed_at = step[1]
     if report.status == "closed" and rng.random() < 0.4:
         report.rating = rng.randint(1, 5)
     if report.status in ("submitted", "accepted") and rng.random() < 0.03:
@@ -250,25 +255,22 @@ def raw_overview(start, end) -> list:
         cursor.execute(f"SELECT c.code, COUNT(*) FROM gridapp_report r JOIN gridapp_category c "
                        f"ON c.id = r.category_id WHERE {where} GROUP BY 1 ORDER BY 1", args)
         results.append(cursor.fetchall())
-        cursor.execute(f"SELECT r.created_at, MIN(e.at) FROM gridapp_report r JOIN "
-                       f"gridapp_reportevent e ON e.report_id = r.id AND e.action = 'accept' "
-                       f"WHERE {where} GROUP BY r.id, r.created_at", args)
+        cursor.execute(f"SELECT r.created_at, r.accepted_at FROM gridapp_report r WHERE {where} "
+                       f"AND r.accepted_at IS NOT NULL", args)
         results.append(hours(cursor.fetchall()))
         cursor.execute(f"SELECT r.created_at, r.resolved_at FROM gridapp_report r WHERE {where} "
                        f"AND r.resolved_at IS NOT NULL", args)
         results.append(hours(cursor.fetchall()))
         cursor.execute(f"SELECT COUNT(*), SUM(CASE WHEN r.due_at IS NOT NULL AND r.resolved_at "
-                       f"<= r.due_at THEN 1 ELSE 0 END), SUM(CASE WHEN EXISTS (SELECT 1 FROM "
-                       f"gridapp_reportevent e WHERE e.report_id = r.id AND e.action = 'reopen') "
-                       f"THEN 1 ELSE 0 END) FROM gridapp_report r WHERE {where} "
+                       f"<= r.due_at THEN 1 ELSE 0 END), SUM(CASE WHEN r.reopened THEN 1 ELSE 0 END) "
+                       f"FROM gridapp_report r WHERE {where} "
                        f"AND r.resolved_at IS NOT NULL", args)
         results.append(cursor.fetchall())
         cursor.execute(f"SELECT DATE(r.created_at), COUNT(*) FROM gridapp_report r "
                        f"WHERE {where} GROUP BY 1", args)
         results.append(cursor.fetchall())
-        cursor.execute(f"SELECT DATE(e.at), COUNT(*) FROM gridapp_reportevent e JOIN "
-                       f"gridapp_report r ON r.id = e.report_id WHERE {where} AND "
-                       f"e.to_status = 'closed' AND e.from_status <> 'closed' GROUP BY 1", args)
+        cursor.execute(f"SELECT DATE(r.closed_at), COUNT(*) FROM gridapp_report r "
+                       f"WHERE {where} AND r.closed_at IS NOT NULL GROUP BY 1", args)
         results.append(cursor.fetchall())
         cursor.execute(f"SELECT d.code, SUM(CASE WHEN e.action = 'dispatch' THEN 1 ELSE 0 END), "
                        f"SUM(CASE WHEN e.action = 'return' THEN 1 ELSE 0 END) "

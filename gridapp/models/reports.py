@@ -192,6 +192,12 @@ class Report(models.Model):
     sla_started_at = models.DateTimeField(_("SLA clock started at"), null=True, blank=True)
     supervised_at = models.DateTimeField(_("flagged overdue at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    # Facts of the timeline kept on the report for the statistics, which would otherwise
+    # join a year's events (docs/evaluation.md): written by `transitions.commit` with the
+    # event, in the same UPDATE.
+    accepted_at = models.DateTimeField(_("first accepted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    reopened = models.BooleanField(_("reopened at least once"), default=False)
     rating = models.PositiveSmallIntegerField(_("rating (1–5)"), null=True, blank=True)
     rating_comment = models.TextField(_("rating comment"), max_length=2000, blank=True)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)

@@ -51,7 +51,8 @@ def commit(report: Report, step: Step, *, actor: User | None, now: datetime) -> 
     """Apply `step` if the report is still as we read it; 409 if someone was faster.
     Call inside the transition's transaction."""
     to_status = TRANSITIONS[step.action][1]
-    values = {"status": to_status, "updated_at": now, **step.changes}
+    values = {"status": to_status, "updated_at": now, **_facts(report, step.action, to_status,
+                                                               now), **step.changes}
     won = Report.objects.filter(pk=report.pk, status=report.status, level=report.level,
                                 department_id=report.department_id).update(**values)
     if not won:
@@ -61,6 +62,18 @@ def commit(report: Report, step: Step, *, actor: User | None, now: datetime) -> 
         setattr(report, name, value)
     return record_event(report, step.action, actor=actor, from_status=from_status,
                         note=step.note, department=step.department, now=now)
+
+
+def _facts(report: Report, action: str, to_status: str, now: datetime) -> dict[str, Any]:
+    """The timeline's facts the report keeps for the statistics: its first accept, its
+    close (final: nothing leaves `closed`), whether it was ever reopened."""
+    if action == Action.ACCEPT and report.accepted_at is None:
+        return {"accepted_at": now}
+    if to_status == Report.Status.CLOSED:
+        return {"closed_at": now}
+    if action == Action.REOPEN:
+        return {"reopened": True}
+    return {}
 
 
 # --- dispatcher actions -------------------------------------------------------------------

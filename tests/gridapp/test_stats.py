@@ -112,3 +112,65 @@ def test_the_overview_costs_the_same_queries_for_any_number_of_reports(api, nove
             body = ok(client.get(URL))
     assert body["total"] == 6 + 30
     assert len(many) == len(few) == 9
+
+
+# --- the timeline's facts on the report ---------------------------------------------------
+
+
+def test_the_report_keeps_its_timelines_facts_and_the_migration_finds_the_same(
+        api, user, media):
+    """The first accept survives three escalations and accepts; a reopen is remembered; a
+    close by the reporter and the automatic close are dated. The migration, run over the
+    same timelines with the facts erased, finds the same."""
+    import importlib
+
+    from gridapp.models import ReportEvent
+    from gridapp.services import supervision
+
+    from .photos_support import uploaded_photo_id
+    from .workflow_support import DISPATCHERS, act, submit
+
+    def resident():
+        return api("resident1")  # signed in afresh: the clock jumps past a token's life
+
+    def handler():
+        return api("handler-lighting")
+
+    with freeze_time(T0) as clock:
+        verified, unverified = submit(resident())["id"], submit(resident())["id"]
+        for rid in (verified, unverified):
+            clock.move_to(T0 + timedelta(hours=1))
+            for level in ["community", "street", "district"]:
+                ok(act(api(DISPATCHERS[level]), rid, "accept"))
+                ok(act(api(DISPATCHERS[level]), rid, "escalate", note="上报"))
+                clock.tick(timedelta(hours=1))
+            ok(act(api("dispatcher-city"), rid, "accept"))
+            ok(act(api("dispatcher-city"), rid, "dispatch", department=lighting().pk))
+            ok(act(handler(), rid, "start"))
+            ok(act(handler(), rid, "resolve", note="修好了",
+                   photo_ids=[uploaded_photo_id(handler())]))
+        clock.move_to(T0 + timedelta(days=1))
+        ok(act(resident(), verified, "reopen", note="还是不亮"))
+        ok(act(handler(), verified, "start"))
+        ok(act(handler(), verified, "resolve", note="换了",
+               photo_ids=[uploaded_photo_id(handler())]))
+        clock.move_to(T0 + timedelta(days=2))
+        ok(act(resident(), verified, "verify"))
+        clock.move_to(T0 + timedelta(days=30))
+        assert supervision.close_unverified() == 1
+
+    facts = timeline_facts(verified, unverified)
+    assert facts == {
+        verified: (T0 + timedelta(hours=1), T0 + timedelta(days=2), True),
+        unverified: (T0 + timedelta(hours=1), T0 + timedelta(days=30), False)}
+
+    Report.objects.update(accepted_at=None, closed_at=None, reopened=False)
+    importlib.import_module("gridapp.migrations.0015_report_timeline_facts").fill(
+        Report, ReportEvent)
+    assert timeline_facts(verified, unverified) == facts
+
+
+def timeline_facts(*ids: int) -> dict[int, tuple]:
+    rows = Report.objects.filter(pk__in=ids).values_list("pk", "accepted_at", "closed_at",
+                                                         "reopened")
+    return {pk: tuple(facts) for pk, *facts in rows}
