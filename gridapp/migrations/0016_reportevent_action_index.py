@@ -14,6 +14,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='reportevent',
-            index=models.Index(fields=['action', 'at'], name='reportevent_action_idx'),
+            index=models.Index(fields=['action', 'at'], include=['report', 'department'],
+                               name='reportevent_action_idx'),
         ),
     ]

@@ -47,10 +47,7 @@ def overview(reports: QuerySet[Report], window: Window) -> dict:
     reports = reports.filter(window.q()).order_by()
     return {
         **_counts(reports),
-        "response_hours": _hours(reports.filter(accepted_at__isnull=False),
-                                 "created_at", "accepted_at"),
-        "resolution_hours": _hours(reports.filter(resolved_at__isnull=False),
-                                   "created_at", "resolved_at"),
+        **_durations(reports),
         "trend": _trend(reports, window),
         "routing": _routing(reports),
     }
@@ -99,28 +96,48 @@ class _Hours(Func):
         return template.format(start=start, end=end), (*end_params, *start_params)
 
 
-def _hours(reports: QuerySet[Report], start: str, end: str) -> dict[str, str | None]:
-    """Median and 90th percentile of the hours from `start` to `end`, interpolated
-    between the closest ranks: PostgreSQL's percentile_cont in the database; elsewhere
-    (SQLite has no percentile function) the same interpolation over the fetched hours."""
-    durations = reports.annotate(hours=_Hours(F(start), F(end))).values_list("hours", flat=True)
-    connection = connections[durations.db]
+def _durations(reports: QuerySet[Report]) -> dict[str, dict[str, str | None]]:
+    """`response_hours` (submission → the first accept) and `resolution_hours`
+    (submission → the latest resolve): median and 90th percentile of each, over the
+    reports that have the end, interpolated between the closest ranks. One scan for both:
+    PostgreSQL's percentile_cont in the database (it skips the nulls); elsewhere (SQLite
+    has no percentile function) the same interpolation over the fetched hours."""
+    rows = (reports.filter(Q(accepted_at__isnull=False) | RESOLVED)
+            .annotate(response=_Hours(F("created_at"), F("accepted_at")),
+                      resolution=_Hours(F("created_at"), F("resolved_at")))
+            .values_list("response", "resolution"))
+    connection = connections[rows.db]
     if connection.vendor == "postgresql":
-        sql, params = durations.query.sql_with_params()
+        sql, params = rows.query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours), "
-                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY hours) FROM ({sql}) AS d (hours)",
-                params)
-            median, p90 = cursor.fetchone()
-        return {"median": _two(median), "p90": _two(p90)} if median is not None else \
-            {"median": None, "p90": None}
-    hours = sorted(durations)
+                "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY response), "
+                "percentile_cont(0.9) WITHIN GROUP (ORDER BY response), "
+                "percentile_cont(0.5) WITHIN GROUP (ORDER BY resolution), "
+                "percentile_cont(0.9) WITHIN GROUP (ORDER BY resolution) "
+                f"FROM ({sql}) AS d (response, resolution)", params)
+            response_median, response_p90, resolution_median, resolution_p90 = \
+                cursor.fetchone()
+        return {"response_hours": _median_p90(response_median, response_p90),
+                "resolution_hours": _median_p90(resolution_median, resolution_p90)}
+    pairs = list(rows)
+    return {name: _interpolated(sorted(row[i] for row in pairs if row[i] is not None))
+            for i, name in enumerate(("response_hours", "resolution_hours"))}
+
+
+def _interpolated(hours: list[float]) -> dict[str, str | None]:
+    """Median and 90th percentile of sorted `hours` as percentile_cont computes them."""
     if not hours:
-        return {"median": None, "p90": None}
+        return _median_p90(None, None)
     p90 = statistics.quantiles(hours, n=10, method="inclusive")[-1] if len(hours) > 1 \
         else hours[0]
-    return {"median": _two(statistics.median(hours)), "p90": _two(p90)}
+    return _median_p90(statistics.median(hours), p90)
+
+
+def _median_p90(median: float | None, p90: float | None) -> dict[str, str | None]:
+    if median is None:
+        return {"median": None, "p90": None}
+    return {"median": _two(median), "p90": _two(p90)}
 
 
 def _two(value: float | Decimal) -> str:
@@ -134,16 +151,19 @@ def _rate(part: int, whole: int) -> str | None:
 
 def _trend(reports: QuerySet[Report], window: Window) -> list[dict]:
     """Per day of the window: reports submitted, and reports closed that day (of those
-    submitted in the window)."""
+    submitted in the window), from one GROUP BY over the pairs of days."""
     tz = timezone.get_current_timezone()
-    submitted = dict(reports.annotate(day=TruncDate("created_at", tzinfo=tz)).values("day")
-                     .annotate(n=Count("pk")).values_list("day", "n"))
-    closed = dict(reports.filter(closed_at__isnull=False)
-                  .annotate(day=TruncDate("closed_at", tzinfo=tz)).values("day")
-                  .annotate(n=Count("pk")).values_list("day", "n"))
+    rows = (reports.annotate(day=TruncDate("created_at", tzinfo=tz),
+                             closed_day=TruncDate("closed_at", tzinfo=tz))
+            .values("day", "closed_day").annotate(n=Count("*"))
+            .values_list("day", "closed_day", "n"))
+    submitted, closed = Counter(), Counter()
+    for day, closed_day, n in rows:
+        submitted[day] += n
+        if closed_day is not None:
+            closed[closed_day] += n
     days = (window.last - window.first).days + 1
-    return [{"date": day.isoformat(), "submitted": submitted.get(day, 0),
-             "closed": closed.get(day, 0)}
+    return [{"date": day.isoformat(), "submitted": submitted[day], "closed": closed[day]}
             for day in (window.first + dt.timedelta(days=i) for i in range(days))]
 
 
@@ -154,8 +174,9 @@ def _routing(reports: QuerySet[Report]) -> dict:
             .filter(report__in=reports.values("pk"), action__in=(Action.DISPATCH, Action.RETURN),
                     department__isnull=False)
             .values("department__code")
-            .annotate(sent=Count("pk", filter=Q(action=Action.DISPATCH)),
-                      back=Count("pk", filter=Q(action=Action.RETURN)))
+            # counted by a column the timeline's action index carries (not the id)
+            .annotate(sent=Count("report", filter=Q(action=Action.DISPATCH)),
+                      back=Count("report", filter=Q(action=Action.RETURN)))
             .values_list("department__code", "sent", "back"))
     sent = {code: n for code, n, _back in rows if n}
     back = {code: n for code, _sent, n in rows if n}

@@ -111,7 +111,7 @@ def test_the_overview_costs_the_same_queries_for_any_number_of_reports(api, nove
         with CaptureQueriesContext(connection) as many:
             body = ok(client.get(URL))
     assert body["total"] == 6 + 30
-    assert len(many) == len(few) == 8
+    assert len(many) == len(few) == 6
 
 
 # --- the timeline's facts on the report ---------------------------------------------------
