@@ -262,7 +262,8 @@ def raw_overview(start, end) -> list:
                        f"AND r.resolved_at IS NOT NULL", args)
         results.append(hours(cursor.fetchall()))
         cursor.execute(f"SELECT COUNT(*), SUM(CASE WHEN r.due_at IS NOT NULL AND r.resolved_at "
-                       f"<= r.due_at THEN 1 ELSE 0 END), SUM(CASE WHEN r.reopened THEN 1 ELSE 0 END) "
+                       f"<= r.due_at THEN 1 ELSE 0 END), "
+                       f"SUM(CASE WHEN r.reopened THEN 1 ELSE 0 END) "
                        f"FROM gridapp_report r WHERE {where} "
                        f"AND r.resolved_at IS NOT NULL", args)
         results.append(cursor.fetchall())
