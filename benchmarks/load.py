@@ -120,10 +120,15 @@ def image_work(path: str, count: int) -> None:
 
 
 def measure_image_work(stack, path: str, count: int) -> float:
+    return float(run_self(stack, IMAGE_FLAG, path, count))
+
+
+def run_self(stack, flag: str, *args) -> str:
+    """This script run again with `flag` in a process of its own, with Django set up
+    against the stack's database and settings: its output."""
     env = stack.env | {"DJANGO_SETTINGS_MODULE": "config.settings"}
-    done = subprocess.run([sys.executable, __file__, IMAGE_FLAG, path, str(count)], cwd=ROOT,
-                          env=env, check=True, capture_output=True, text=True)
-    return float(done.stdout)
+    return subprocess.run([sys.executable, __file__, flag, *map(str, args)], cwd=ROOT, env=env,
+                          check=True, capture_output=True, text=True).stdout
 
 
 def _members(users: int) -> dict[str, list[float]]:
@@ -245,11 +250,7 @@ def missing() -> list[str]:
 
 def prepare(stack, args: argparse.Namespace) -> list[dict]:
     """Seed the database, then log every simulated user in through the API."""
-    env = stack.env | {"DJANGO_SETTINGS_MODULE": "config.settings"}
-    done = subprocess.run([sys.executable, __file__, SEED_FLAG, str(args.users),
-                           str(args.history), str(args.seed)],
-                          cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    accounts = json.loads(done.stdout)
+    accounts = json.loads(run_self(stack, SEED_FLAG, args.users, args.history, args.seed))
     with ThreadPoolExecutor(8) as pool:
         tokens = list(pool.map(lambda a: _login(stack, a["name"]), accounts))
     return [a | {"token": t} for a, t in zip(accounts, tokens)]
@@ -491,8 +492,8 @@ def print_costs(costs: dict[str, dict], count: int, image_ms: float) -> None:
     ping = costs["GET /ping"]["web"]
     print(f"  mix average: {web:.2f} ms web CPU per request; ping {ping:.2f} ms")
     print("  web CPU against ping: " + ", ".join(
-        f"{name} {cost['web'] / ping:.1f}×" for name, cost in costs.items() if cost is not
-        costs["GET /ping"]))
+        f"{name} {cost['web'] / ping:.1f}×" for name, cost in costs.items()
+        if name != "GET /ping"))
     print(f"  POST /photos/ against the image work alone ({image_ms:.2f} ms, the same photo, "
           f"one process): {costs['POST /photos/']['web'] / image_ms:.2f}×")
 

@@ -1,5 +1,6 @@
 """Serializer fields for values from outside that Python would take too kindly: every
-id and number a client sends goes through one of these."""
+id and number a client sends goes through one of these. And DRF's text for a date-time,
+for the responses written out by hand."""
 
 import math
 

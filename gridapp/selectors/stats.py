@@ -1,7 +1,8 @@
 """The statistics overview (docs/evaluation.md "Statistics"): reports counted where they
 stand, how fast they were taken and fixed, and how well dispatch chose the department —
-over the reports the user sees, in SQL aggregates; the percentiles over one column of
-durations (SQLite has no percentile function)."""
+over the reports the user sees, in SQL aggregates over the reports and the timeline facts
+they keep; the percentiles in the database on PostgreSQL, over durations computed by the
+database on SQLite (which has no percentile function)."""
 
 import datetime as dt
 import statistics

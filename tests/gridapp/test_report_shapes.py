@@ -86,11 +86,10 @@ def test_the_hand_written_reports_equal_drfs_walk_over_the_declared_fields(
     assert readings(api, shapes) == by_hand
     listed = {row["id"] for row in by_hand["dispatcher-city", "list"]["results"]}
     assert listed == set(shapes.values())  # every shape was compared in a list too
-    details = [value for value in by_hand.values() if isinstance(value, dict) and "timeline"
-               in value]
-    assert {d["id"] for d in details} == set(shapes.values())
+    every = [value for value in by_hand.values() if isinstance(value, dict) and "timeline"
+             in value]  # the details
+    assert {d["id"] for d in every} == set(shapes.values())
     # the shapes really differ where a hand-written field could go wrong
-    every = [d for d in details]
     assert any(d["rating"] for d in every) and any(d["caller"] for d in every)
     assert any(d["extension"] for d in every) and any(d["duplicate_of"] for d in every)
     assert any(p["gps"] for d in every for p in d["photos"]["before"])

@@ -96,8 +96,6 @@ class PhotoSerializer(serializers.ModelSerializer):
         return {"lat": photo.exif_lat, "lng": photo.exif_lng} if photo.gps else None
 
 
-
-
 THUMBNAILS = Photo._meta.get_field("thumbnail").storage
 
 
@@ -199,8 +197,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "category_code": category.code, "category_name": category.full_name,
             "description": report.description, "address": report.address,
             "lat": report.lat, "lng": report.lng, "grid": report.grid_id,
-            "grid_code": report.grid.code,
-            "reporter": brief(report.reporter),
+            "grid_code": report.grid.code, "reporter": brief(report.reporter),
             "source": report.source, "urgent": report.urgent,
             "department": report.department_id,
             "department_name": department.name if department else None,
