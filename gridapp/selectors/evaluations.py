@@ -3,8 +3,8 @@ in a period, counted from the timeline (docs/evaluation.md "Scorecards").
 
 A department's reports in a period are the reports of the region dispatched to it in the
 period; each is measured from its first dispatch to the department in the period. The
-facts of every (department, report) pair come from one query (correlated subqueries on
-the timeline); the figures are sums and percentiles of those facts, computed in Python
+facts of every (department, report) pair come from one statement (two GROUP BYs over the
+timeline); the figures are sums and percentiles of those facts, computed in Python
 because SQLite has no percentile function, and are stored with the facts (the lines), so
 that each figure can be recomputed from the reports behind it.
 """
@@ -16,7 +16,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db import connections
+from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -91,13 +92,6 @@ class Fact:
     reopens: int
 
 
-class _Count(Subquery):
-    """COUNT(*) of a correlated subquery, 0 when it has no rows."""
-
-    template = "(SELECT COUNT(*) FROM (%(subquery)s) AS counted)"
-    output_field = IntegerField()
-
-
 def facts_by_department(region: Region, period: Period) -> dict[int, list[Fact]]:
     """Department id → the facts of its reports in the region and period, by report id."""
     facts: dict[int, list[Fact]] = defaultdict(list)
@@ -106,24 +100,50 @@ def facts_by_department(region: Region, period: Period) -> dict[int, list[Fact]]
     return dict(facts)
 
 
-def _first_dispatches(region: Region, period: Period) -> QuerySet:
+def _first_dispatches(region: Region, period: Period) -> list[tuple]:
+    """One row per (report, department) dispatched in the period: the first dispatch's
+    time, what the department did from then on (its first start, its returns, the
+    reopens) and the report as it stands.
+
+    Two GROUP BYs in one statement: the first dispatches (the ORM's, over the timeline's
+    action index), then the later events of each pair gathered in one pass; a statement
+    of our own because Django joins no aggregate subquery."""
     start, end = period.bounds()
-    same = {"report": OuterRef("report"), "department": OuterRef("department")}
-    earlier = ReportEvent.objects.filter(**same, action=Action.DISPATCH, at__gte=start).filter(
-        Q(at__lt=OuterRef("at")) | Q(at=OuterRef("at"), pk__lt=OuterRef("pk")))
-    later = ReportEvent.objects.filter(**same, at__gte=OuterRef("at"))
-    started = later.filter(action=Action.START).order_by("at", "pk").values("at")[:1]
-    return (ReportEvent.objects
-            .filter(divisions.under_q("report__region_code", (region.prefix,)),
-                    action=Action.DISPATCH, department__isnull=False, at__gte=start, at__lt=end)
-            .exclude(Exists(earlier))
-            .annotate(started_at=Subquery(started),
-                      n_returns=_Count(later.filter(action=Action.RETURN).values("pk")),
-                      n_reopens=_Count(later.filter(action=Action.REOPEN).values("pk")))
-            .order_by("department_id", "report_id")
-            .values_list("report_id", "department_id", "at", "started_at", "n_returns",
-                         "n_reopens", "report__status", "report__department_id",
-                         "report__resolved_at", "report__due_at", "report__rating"))
+    first = (ReportEvent.objects
+             .filter(divisions.under_q("report__region_code", (region.prefix,)),
+                     action=Action.DISPATCH, department__isnull=False, at__gte=start, at__lt=end)
+             .values("report_id", "department_id").annotate(first_at=Min("at")).order_by())
+    first_sql, first_params = first.query.sql_with_params()
+    events, reports = ReportEvent._meta.db_table, Report._meta.db_table
+    sql = f"""
+        SELECT f.report_id, f.department_id, f.first_at,
+               MIN(CASE WHEN x.action = %s THEN x.at END),
+               COUNT(CASE WHEN x.action = %s THEN 1 END),
+               COUNT(CASE WHEN x.action = %s THEN 1 END),
+               r.status, r.department_id, r.resolved_at, r.due_at, r.rating
+        FROM ({first_sql}) AS f
+        JOIN {reports} r ON r.id = f.report_id
+        LEFT JOIN {events} x ON x.report_id = f.report_id AND x.department_id = f.department_id
+             AND x.action IN (%s, %s, %s) AND x.at >= f.first_at
+        GROUP BY f.report_id, f.department_id, f.first_at, r.id
+        ORDER BY f.department_id, f.report_id"""
+    later = (Action.START, Action.RETURN, Action.REOPEN)
+    connection = connections[first.db]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*later, *first_params, *later))
+        rows = cursor.fetchall()
+    if connection.vendor != "sqlite":
+        return rows
+    # SQLite hands a raw statement's timestamps over naive (UTC), its aggregates as text
+    return [(report, department, _moment(at), _moment(started), *rest, _moment(resolved),
+             _moment(due), rating)
+            for report, department, at, started, *rest, resolved, due, rating in rows]
+
+
+def _moment(value: dt.datetime | str | None) -> dt.datetime | None:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
 def _fact(report_id: int, department_id: int, dispatched_at: dt.datetime,

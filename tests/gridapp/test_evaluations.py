@@ -171,6 +171,32 @@ def test_every_department_gets_the_figures_and_quadrant_counted_by_hand(api, use
                for row in rows.values())
 
 
+def test_a_report_sent_to_a_department_twice_is_measured_from_the_first_time(user):
+    """Dispatched to enforcement on the 10th, returned, sent back to it on the 11th and
+    started then; a start of October and events of another department do not count."""
+    from gridapp.selectors.evaluations import facts_by_department, parse_period
+
+    from .workflow_support import report_in
+
+    report = report_in("in_progress", reporter=user("resident1"), department=enforcement())
+    event(report, "dispatch", enforcement(), at(20, month=10))
+    event(report, "start", enforcement(), at(21, month=10))
+    event(report, "dispatch", enforcement(), at(10))
+    event(report, "return", enforcement(), at(10, 10))
+    event(report, "dispatch", lighting(), at(10, 11))
+    event(report, "start", lighting(), at(10, 12))
+    event(report, "dispatch", enforcement(), at(11))
+    event(report, "start", enforcement(), at(11, 10))
+
+    facts = facts_by_department(region(STREET), parse_period("2026-11"))
+
+    [mine] = facts[enforcement().pk]
+    assert (mine.report_id, mine.dispatched_at, mine.started_at) == (report.pk, at(10), at(11, 10))
+    assert (mine.response_hours, mine.returns, mine.reopens) == (Decimal("25.00"), 1, 0)
+    [theirs] = facts[lighting().pk]
+    assert (theirs.dispatched_at, theirs.started_at, theirs.returns) == (at(10, 11), at(10, 12), 0)
+
+
 def test_the_list_shows_what_was_published(api, user):
     November(user)
     published = publish(api)

@@ -102,6 +102,39 @@ def test_a_malformed_query_is_400(api, query):
     assert response.status_code == 400 and response.json()["code"] == "invalid"
 
 
+def test_the_trend_counts_each_report_on_its_day_in_beijing(api, user):
+    """Submitted at 07:30 and closed at 00:30 Beijing time: the evening before, in UTC."""
+    [report] = make_reports(1, reporter=user("resident1"), photos=0)
+    submitted = datetime.fromisoformat("2026-11-20T07:30:00+08:00")
+    Report.objects.filter(pk=report.pk).update(
+        created_at=submitted, status="closed", closed_at=submitted + timedelta(days=1, hours=17))
+    trend = {day["date"]: day for day in overview(api, "dispatcher-community")["trend"]}
+    assert trend["2026-11-20"]["submitted"] == 1 and trend["2026-11-19"]["submitted"] == 0
+    assert trend["2026-11-22"]["closed"] == 1 and trend["2026-11-21"]["closed"] == 0
+
+
+def test_the_trend_follows_a_zone_whose_offset_changes_within_the_window(user):
+    """New York leaves daylight saving on 1 November 2026: a report at 23:30 that evening
+    (04:30 UTC the next day) belongs to the 1st, which a fixed offset of the 1st's
+    midnight (UTC−4) would put on the 2nd."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    from gridapp.selectors import stats
+
+    [report] = make_reports(1, reporter=user("resident1"), photos=0)
+    Report.objects.filter(pk=report.pk).update(
+        created_at=datetime.fromisoformat("2026-11-02T04:30:00+00:00"))
+    window = stats.Window(datetime(2026, 11, 1).date(), datetime(2026, 11, 3).date())
+    with timezone.override(ZoneInfo("America/New_York")):
+        trend = stats.overview(Report.objects.all(), window)["trend"]
+    assert [day["submitted"] for day in trend] == [1, 0, 0]
+    with timezone.override(ZoneInfo("Asia/Shanghai")):  # 12:30 on the 2nd in Beijing
+        assert [day["submitted"] for day in stats.overview(
+            Report.objects.all(), window)["trend"]] == [0, 1, 0]
+
+
 def test_the_overview_costs_the_same_queries_for_any_number_of_reports(api, november, user):
     with freeze_time("2026-12-01T09:00:00+08:00"):
         client = api("dispatcher-community")
