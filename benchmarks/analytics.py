@@ -299,29 +299,48 @@ def hours(pairs) -> tuple:
 
 
 def raw_performance(grid_id: int, first, last) -> list:
-    """The grid's terms' figures in one GROUP BY over its reports of the year."""
+    """The grid's terms' figures in one statement: a GROUP BY over its reports of the
+    year, the reports resolved in each term that its leader verified in time, and the
+    members it recruited."""
+    from django.conf import settings
     from django.db import connection
 
-    sql = """
+    if connection.vendor == "sqlite":
+        day, verify_by = "date({}, '+8 hours')", "datetime(v.resolved_at, '+7 days')"
+    else:
+        day, verify_by = ("({} AT TIME ZONE 'Asia/Shanghai')::date",
+                          "v.resolved_at + make_interval(days => 7)")
+    assert settings.REPORT_VERIFY_DAYS == 7 and settings.TIME_ZONE == "Asia/Shanghai"
+
+    def in_term(moment: str) -> str:
+        return (f"{moment} >= %(first)s AND {moment} < %(last)s "
+                f"AND {day.format(moment)} >= t.start_date "
+                f"AND (t.end_date IS NULL OR {day.format(moment)} <= t.end_date)")
+
+    sql = f"""
         SELECT t.id, COUNT(r.id),
                SUM(CASE WHEN r.status IN ('resolved', 'closed') THEN 1 ELSE 0 END),
                SUM(CASE WHEN r.status IN ('resolved', 'closed') AND (r.due_at IS NULL
                         OR r.resolved_at <= r.due_at) THEN 1 ELSE 0 END),
-               SUM(CASE WHEN EXISTS (SELECT 1 FROM gridapp_reportevent e WHERE
-                        e.report_id = r.id AND e.action = 'reopen') THEN 1 ELSE 0 END),
+               SUM(CASE WHEN r.reopened THEN 1 ELSE 0 END),
                COUNT(r.rating), SUM(r.rating),
-               SUM(CASE WHEN EXISTS (SELECT 1 FROM gridapp_reportevent e WHERE
-                        e.report_id = r.id AND e.action = 'verify' AND e.actor_id = t.user_id)
-                   THEN 1 ELSE 0 END)
+               (SELECT COUNT(*) FROM gridapp_report v
+                WHERE v.grid_id = t.grid_id AND {in_term("v.resolved_at")}),
+               (SELECT COUNT(*) FROM gridapp_report v
+                WHERE v.grid_id = t.grid_id AND {in_term("v.resolved_at")}
+                AND EXISTS (SELECT 1 FROM gridapp_reportevent e WHERE e.report_id = v.id
+                    AND e.action = 'verify' AND e.actor_id = t.user_id AND e.at <= {verify_by})),
+               (SELECT COUNT(*) FROM gridapp_gridmembership m WHERE m.grid_id = t.grid_id
+                AND m.status = 'active' AND {in_term("m.decided_at")})
         FROM gridapp_leaderterm t
-        LEFT JOIN gridapp_report r ON r.grid_id = t.grid_id AND r.created_at >= %s
-             AND r.created_at < %s AND r.status NOT IN ('rejected', 'duplicate')
+        LEFT JOIN gridapp_report r ON r.grid_id = t.grid_id AND {in_term("r.created_at")}
+             AND r.status NOT IN ('rejected', 'duplicate')
              AND (r.reporter_id = t.user_id OR EXISTS (SELECT 1 FROM gridapp_gridmembership m
                   WHERE m.user_id = r.reporter_id AND m.grid_id = t.grid_id
                   AND m.status IN ('active', 'left')))
-        WHERE t.grid_id = %s GROUP BY t.id ORDER BY t.id"""
+        WHERE t.grid_id = %(grid)s GROUP BY t.id ORDER BY t.id"""
     with connection.cursor() as cursor:
-        cursor.execute(sql, [first, last, grid_id])
+        cursor.execute(sql, {"first": first, "last": last, "grid": grid_id})
         return cursor.fetchall()
 
 

@@ -131,6 +131,7 @@ _db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 _db["CONN_HEALTH_CHECKS"] = True
 IS_POSTGRES = _db["ENGINE"].startswith("django.db.backends.postgresql")
 if IS_POSTGRES:
+    _db["ENGINE"] = "config.postgresql"  # Django's, reading timestamps in C (its base.py)
     # Server-side binding: psycopg sends the parameters apart from the SQL and prepares a
     # statement it has run 5 times on a connection, so PostgreSQL stops planning the
     # report list's 7-table query afresh on every request (issue 19). Off behind a
@@ -146,7 +147,7 @@ if env.str("DATABASE_REPLICA_URL", default=""):
     if not IS_POSTGRES:
         raise ImproperlyConfigured("DATABASE_REPLICA_URL needs a PostgreSQL DATABASE_URL.")
     DATABASES["replica"] = env.db("DATABASE_REPLICA_URL") | {
-        "CONN_MAX_AGE": _db["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
+        "ENGINE": _db["ENGINE"], "CONN_MAX_AGE": _db["CONN_MAX_AGE"], "CONN_HEALTH_CHECKS": True,
         "TEST": {"MIRROR": "default"}}
     DATABASES["replica"].setdefault("OPTIONS", {}).update(
         server_side_binding=_db["OPTIONS"]["server_side_binding"],

@@ -105,7 +105,6 @@ def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
     reports = Report.objects.filter(grid=grid) if grid is not None else Report.objects.all()
     member = GridMembership.objects.filter(user=OuterRef("reporter"), grid=OuterRef("grid"),
                                            status__in=MEMBERS)
-    reopened = ReportEvent.objects.filter(report=OuterRef("pk"), action=ReportEvent.Action.REOPEN)
     done = Q(status__in=DONE)
     filed = (reports
              .filter(created_at__range=year)
@@ -117,7 +116,7 @@ def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
                        n_done=Count("pk", filter=done),
                        n_on_time=Count("pk", filter=done & (Q(due_at__isnull=True)
                                                             | Q(resolved_at__lte=F("due_at")))),
-                       n_reopened=Count("pk", filter=Q(Exists(reopened))),
+                       n_reopened=Count("pk", filter=Q(reopened=True)),
                        n_rated=Count("rating"),
                        rating_sum=Sum("rating", default=0)))
     verified_by_leader = ReportEvent.objects.filter(

@@ -181,21 +181,24 @@ def _fixed_offset(zone: dt.tzinfo, window: Window) -> dt.timedelta | None:
 
 
 class _Day(TruncDate):
-    """The day of a moment in the project's time zone. On SQLite, where Django converts
-    each row in a Python function, SQLite's own date() of the moment shifted by the zone's
-    `offset` when the zone keeps one over the days asked about (five times faster over a
-    year of reports)."""
+    """The day of a moment in the project's time zone. Where the zone keeps one UTC
+    `offset` over the days asked about (Beijing always does), the moment shifted by the
+    offset and cut to its day in UTC, the connection's zone (Django sets it): SQLite's
+    own date() instead of Django's Python function per row, and on PostgreSQL an
+    addition instead of a time zone lookup per row."""
 
     def __init__(self, expression, *, tzinfo: dt.tzinfo, offset: dt.timedelta | None) -> None:
         super().__init__(expression, tzinfo=tzinfo)
         self.offset = offset
 
-    def as_sqlite(self, compiler, connection, **extra) -> tuple[str, tuple]:
-        if self.offset is None:
-            return self.as_sql(compiler, connection)
+    def as_sql(self, compiler, connection, **extra) -> tuple[str, tuple]:
+        if self.offset is None or connection.vendor not in ("sqlite", "postgresql"):
+            return super().as_sql(compiler, connection)
         sql, params = compiler.compile(self.lhs)
-        minutes = int(self.offset.total_seconds() // 60)
-        return f"date({sql}, %s)", (*params, f"{minutes:+d} minutes")
+        if connection.vendor == "sqlite":
+            minutes = int(self.offset.total_seconds() // 60)
+            return f"date({sql}, %s)", (*params, f"{minutes:+d} minutes")
+        return f"(({sql}) + %s)::date", (*params, self.offset)
 
 
 def _routing(reports: QuerySet[Report]) -> dict:

@@ -64,6 +64,7 @@ def test_every_figure_of_a_term_is_counted_from_its_reports(world, user):
     event(on_time, ReportEvent.Action.VERIFY, leader, at("2026-03-05"))  # within 7 days
     event(late, ReportEvent.Action.VERIFY, leader, at("2026-06-30"))  # too late to count
     event(late, ReportEvent.Action.REOPEN, resident1, at("2026-05-21"))
+    Report.objects.filter(pk=late.pk).update(reopened=True)  # as transitions.commit does
     GridMembership.objects.filter(user=resident1).update(decided_at=at("2025-06-01"))
     GridMembership.objects.filter(user=resident2).update(decided_at=at("2026-03-01"))
 
