@@ -20,12 +20,17 @@ POSTGRES_SCHEMES = ("postgres://", "postgresql://", "pgsql://", "psql://")
 
 
 @contextmanager
-def throwaway_database(name: str) -> Iterator[str]:
-    """The URL of a database called `name` (PostgreSQL) or a temporary file (SQLite)."""
+def throwaway_database(name: str, keep: bool = False) -> Iterator[str]:
+    """The URL of a database called `name` (PostgreSQL) or a temporary file (SQLite).
+    With `keep`, the database outlives the run and the next run with `keep` opens it
+    again (a million reports take a quarter of an hour to build): PostgreSQL's `name`,
+    or `name`.sqlite3 in the temporary folder."""
     given = os.environ.get("DATABASE_URL", "")
     if given.startswith(POSTGRES_SCHEMES):
-        with _postgres_database(given, name) as url:
+        with _postgres_database(given, name, keep) as url:
             yield url
+    elif keep:
+        yield f"sqlite:///{Path(tempfile.gettempdir()) / name}.sqlite3"
     else:
         folder = tempfile.mkdtemp(prefix=f"{name}-")
         try:
@@ -35,22 +40,26 @@ def throwaway_database(name: str) -> Iterator[str]:
 
 
 @contextmanager
-def _postgres_database(given: str, name: str) -> Iterator[str]:
+def _postgres_database(given: str, name: str, keep: bool) -> Iterator[str]:
     import psycopg
 
     parts = urlsplit(given)  # the server and credentials; the database name is ours
     admin_url = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
     with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and not keep:
+            admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if not exists or not keep:
+            admin.execute(f'CREATE DATABASE "{name}"')
     try:
         yield urlunsplit(parts._replace(path=f"/{name}"))
     finally:
         from django.db import connections
 
         connections.close_all()
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not keep:
+            with psycopg.connect(admin_url, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def setup_django(database_url: str, name: str) -> None:
@@ -66,14 +75,18 @@ def setup_django(database_url: str, name: str) -> None:
 
 
 @contextmanager
-def demo_database(name: str) -> Iterator[None]:
-    """A throwaway database (above), migrated, with DEMO.md's world in it."""
-    with throwaway_database(name) as url:
+def demo_database(name: str, keep: bool = False) -> Iterator[bool]:
+    """A throwaway database (above), migrated, with DEMO.md's world in it. Yields whether
+    the world was built now (False: a kept database that already holds it)."""
+    with throwaway_database(name, keep) as url:
         setup_django(url, name)
         from config.demo import build_demo_world
+        from gridapp.models import Region
 
-        build_demo_world()
-        yield
+        fresh = not Region.objects.exists()
+        if fresh:
+            build_demo_world()
+        yield fresh
 
 
 def signed_in_client(user):

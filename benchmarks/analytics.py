@@ -57,6 +57,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reports", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5, help="timed runs of each measure")
     parser.add_argument("--seed", type=int, default=20261205)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database for the next run with --keep, which measures "
+                             "it again without building (--reports is then what it holds)")
     return parser.parse_args()
 
 
@@ -380,17 +383,21 @@ def raw_home(user_id: int, now) -> list:
 def main() -> None:
     args = parse_args()
     rng = random.Random(args.seed)
-    with demo_database(BENCH_DB_NAME):
+    with demo_database(BENCH_DB_NAME, keep=args.keep) as fresh:
         from django.utils import timezone
 
         from accounts.models import User
-        from gridapp.models import Region, Report
+        from gridapp.models import Grid, Region, Report
         from gridapp.selectors import evaluations, performance
         from gridapp.services import evaluations as services
 
         started = time.perf_counter()
-        grids, departments = build_city(rng)
-        build_reports(args.reports, rng, grids, departments)
+        if fresh:
+            grids, _departments = build_city(rng)
+            build_reports(args.reports, rng, grids, _departments)
+        else:
+            grids = list(Grid.objects.filter(code__regex=r"^G\d{5}$").order_by("pk"))
+            print(f"kept database: {Report.objects.count():,} reports, not built again")
         print(describe_run(args.reports, started))
 
         now = timezone.now()

@@ -1,0 +1,35 @@
+"""The date-time text of the responses written out by hand (config/api/fields.py) is the
+text DRF's DateTimeField writes, in every time zone the project may be switched to."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from rest_framework import serializers
+
+from config.api.fields import datetime_text
+
+MOMENTS = [
+    dt.datetime(2026, 11, 26, 1, 30, 1, 123456, tzinfo=dt.UTC),
+    dt.datetime(2026, 11, 26, 9, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
+    dt.datetime(2026, 12, 31, 23, 59, 59, tzinfo=dt.timezone(dt.timedelta(hours=-5))),
+    dt.datetime(2026, 11, 1, 5, 30, tzinfo=dt.UTC),  # 01:30 in New York, twice that night
+    dt.datetime(2026, 11, 1, 6, 30, tzinfo=dt.UTC),
+    dt.datetime(2026, 11, 26, 9, 30),  # naive: DRF's own handling
+    None,
+]
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "UTC", "America/New_York"])
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_the_text_is_drfs_in_every_zone(settings, zone, moment):
+    settings.TIME_ZONE = zone
+    with timezone.override(ZoneInfo(zone)):
+        assert datetime_text(moment) == serializers.DateTimeField().to_representation(moment)
+
+
+def test_utc_is_written_with_a_z():
+    with timezone.override(dt.UTC):
+        assert datetime_text(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)) == \
+            "2026-01-02T03:04:05Z"
