@@ -13,6 +13,7 @@ from gridapp import divisions
 from gridapp.lifecycle import within_verification_q
 from gridapp.models import Report
 from gridapp.selectors.inbox import unread_count
+from gridapp.selectors.reports import traffic_lights
 from gridapp.selectors.roles import Roles, roles_of
 
 Section = Callable[[User, Roles, datetime], dict]
@@ -64,8 +65,8 @@ def _dispatcher_queue(roles: Roles):
 
 
 def _lights(reports, now: datetime) -> dict[str, int]:
-    """`{"total", "green", "yellow", "red"}`: each report's traffic light, from the clock
-    columns alone."""
-    lights = Counter(report.traffic_light(now)
-                     for report in reports.only(*Report.CLOCK_FIELDS).order_by())
+    """`{"total", "green", "yellow", "red"}`: the reports by traffic light, counted in SQL."""
+    lights = Counter()
+    for (_status, light), n in traffic_lights(reports, now).items():
+        lights[light] += n
     return {"total": sum(lights.values()), **{light: lights[light] for light in LIGHTS}}

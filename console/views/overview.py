@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication
@@ -45,13 +46,14 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if sees_reports(request.user):
         reports = open_reports(request.user)
-        by_status = dict(reports.values_list("status").annotate(n=Count("pk")).order_by())
-        context["by_status"] = [(value, label, by_status.get(value, 0))
+        by_status, lights = Counter(), Counter()
+        for (status, light), n in report_selectors.traffic_lights(reports, timezone.now()).items():
+            by_status[status] += n
+            lights[light] += n
+        context["by_status"] = [(value, label, by_status[value])
                                 for value, label in Report.Status.choices if value in OPEN]
-        clocks = list(reports.only("pk", *Report.CLOCK_FIELDS))
-        lights = Counter(r.traffic_light() for r in clocks)
-        context["lights"] = [(light, lights.get(light, 0)) for light in LIGHTS]
-        context["open_total"] = len(clocks)
+        context["lights"] = [(light, lights[light]) for light in LIGHTS]
+        context["open_total"] = by_status.total()
         # A command centre's next work is what waits to be accepted; a department's, what
         # was dispatched to it and not yet started.
         roles = roles_of(request.user)

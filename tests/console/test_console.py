@@ -287,9 +287,9 @@ def test_home_lists_each_roles_next_work(console, open_reports, user):
 # token does: tests/gridapp/test_roles.py).
 SIGNED_IN = 3
 BUDGETS = {
-    # open reports by status, their clocks (traffic lights), the ones waiting (their photos
-    # counted in the same query)
-    "/console/": SIGNED_IN + 3,
+    # open reports by status and traffic light (one GROUP BY), the ones waiting (their
+    # photos counted in the same query)
+    "/console/": SIGNED_IN + 2,
     # the page count, the category and grid filter lists, the page's rows
     "/console/reports/": SIGNED_IN + 4,
     # the grids, the open reports (category joined)

@@ -9,6 +9,7 @@ from freezegun import freeze_time
 
 from gridapp.services import supervision, transitions
 from gridapp.models import Notification, Report, ReportEvent
+from gridapp.selectors.reports import traffic_lights
 from gridapp.tasks import close_unverified_reports, supervise_reports
 from tests.conftest import needs_postgres
 
@@ -96,6 +97,32 @@ def test_the_traffic_light_is_green_under_80_percent_yellow_to_100_red_over(
     with freeze_time(T0 + hours(elapsed)):
         body = ok(api("dispatcher-community").get(f"/api/v1/reports/{report.pk}/"))
     assert body["traffic_light"] == light and body["overdue"] is (light == "red")
+
+
+US = timedelta(microseconds=1)
+# (status, clocks, moments after T0 the light is asked at): 72 h from T0, so 80 % is at
+# 57.6 h; the receiving clock of 10 h from T0 - 1 h, so 80 % is at 7 h; no clock at all.
+CLOCKS = [
+    ("in_progress", {"sla_started_at": T0, "due_at": T0 + hours(72)},
+     [hours(0), hours(57.6) - US, hours(57.6), hours(72), hours(72) + US, hours(500)]),
+    ("submitted", {"accept_due_at": T0 + hours(9)},
+     [hours(0), hours(7) - US, hours(7), hours(9), hours(9) + US]),
+    ("accepted", {"sla_started_at": T0 + US * 333_333, "due_at": T0 + hours(1) + US * 7},
+     [hours(0.8) - US, hours(0.8), hours(0.8) + US, hours(1)]),
+    ("dispatched", {}, [hours(0)]),
+    ("resolved", {"sla_started_at": T0, "due_at": T0 + hours(72)}, [hours(1), hours(100)]),
+]
+
+
+@pytest.mark.parametrize("status, clocks, moments", CLOCKS)
+def test_the_lights_counted_in_sql_are_each_reports_light(world, user, status, clocks, moments):
+    """`traffic_lights` (home screens, the console) against `Report.traffic_light` (each
+    report's page), to the microsecond on either side of 80 % and 100 %."""
+    report = report_in(status, reporter=user("resident1"), created_at=T0 - hours(1),
+                       **clocks)
+    for moment in moments:
+        counted = traffic_lights(Report.objects.filter(pk=report.pk), T0 + moment)
+        assert counted == {(status, report.traffic_light(T0 + moment)): 1}, moment
 
 
 @pytest.mark.parametrize("status", ["resolved", "closed", "rejected"])
