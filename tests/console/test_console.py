@@ -15,6 +15,7 @@ from freezegun import freeze_time
 from accounts.models import User
 from config.demo import build_demo_world
 from console.access import LoginThrottle
+from console.views import reports as console_reports
 from gridapp.models import Region, Report, ReportEvent
 from payroll.models import Run
 from payroll.services import MakerChecker
@@ -102,6 +103,30 @@ def test_the_queue_filters_like_the_api_and_answers_a_bad_filter_with_400(consol
     assert clutter.number in page and light.number not in page
     for bad in ("status=bogus", "grid=%C2%B2", f"grid={10**30}", "level=moon", "sort=up"):
         assert client.get(f"/console/reports/?{bad}").status_code == 400, bad
+
+
+def counted(response) -> tuple[int, bool]:
+    paginator = response.context["rows"].paginator
+    return paginator.count, paginator.capped
+
+
+def test_the_queue_counts_no_further_than_it_pages_and_says_so(console, open_reports,
+                                                                monkeypatch):
+    monkeypatch.setattr(console_reports, "COUNT_AT_MOST", 4)
+    monkeypatch.setattr(console_reports, "PAGE_SIZE", 2)
+    client = console("dispatcher-community")
+    open_reports(3)
+    first = client.get("/console/reports/")
+    assert counted(first) == (3, False)
+    assert "第 1 页，共 2 页" in first.content.decode() and "以上" not in first.content.decode()
+    newest = open_reports(4)
+    first, last = client.get("/console/reports/"), client.get("/console/reports/?page=2")
+    assert counted(first) == (4, True)
+    assert "第 1 页，共 2 页以上" in first.content.decode()
+    assert "仅列出前 4 条报告" not in first.content.decode()  # said on the last page only
+    assert "仅列出前 4 条报告" in last.content.decode()
+    shown = [r.number for page in (first, last) for r in page.context["rows"]]
+    assert shown == [r.number for r in reversed(newest)]  # the newest four, newest first
 
 
 QUEUE_NOW = datetime.fromisoformat("2026-11-26T09:00:00+08:00")

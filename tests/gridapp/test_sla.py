@@ -141,7 +141,8 @@ def dispatched(world, user) -> Report:
     report = report_in("submitted", reporter=user("resident1"))
     with freeze_time(T0):
         transitions.accept_report(report, actor=user("dispatcher-community"))
-        transitions.dispatch_report(report, actor=user("dispatcher-community"), department=lighting())
+        transitions.dispatch_report(report, actor=user("dispatcher-community"),
+                                    department=lighting())
     return report
 
 
