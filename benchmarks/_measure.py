@@ -14,10 +14,13 @@ def timed(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - start) * 1000
 
 
-def describe_run(reports: int, started: float) -> str:
-    """The database, Python and CPUs, and how long building the data took."""
+def describe_run(reports: int, started: float | None) -> str:
+    """The database, Python and CPUs, and how long building the data took (`started`
+    None: the data was kept from an earlier run)."""
     from django.conf import settings
 
+    built = ("kept from an earlier run" if started is None
+             else f"built in {time.perf_counter() - started:.0f} s")
     return (f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}, "
             f"Python {platform.python_version()}, {os.cpu_count()} CPUs; "
-            f"{reports:,} reports built in {time.perf_counter() - started:.0f} s")
+            f"{reports:,} reports {built}")

@@ -393,12 +393,12 @@ def main() -> None:
 
         started = time.perf_counter()
         if fresh:
-            grids, _departments = build_city(rng)
-            build_reports(args.reports, rng, grids, _departments)
+            grids, departments = build_city(rng)
+            build_reports(args.reports, rng, grids, departments)
+            print(describe_run(args.reports, started))
         else:
             grids = list(Grid.objects.filter(code__regex=r"^G\d{5}$").order_by("pk"))
-            print(f"kept database: {Report.objects.count():,} reports, not built again")
-        print(describe_run(args.reports, started))
+            print(describe_run(Report.objects.count(), None))
 
         now = timezone.now()
         month = evaluations.last_month(timezone.localdate())
