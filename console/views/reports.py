@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
@@ -104,9 +105,16 @@ def queue(request: HttpRequest) -> HttpResponse:
         "chosen": request.GET,
         "statuses": Report.Status.choices, "levels": Report.Level.choices,
         "categories": Category.objects.filter(active=True).select_related("parent"),
-        "grids": grid_selectors.visible_grids(request.user).order_by("code").only(
-            "pk", "code", "name"),
+        "grid_options": _grid_options(request.user, request.GET.get("grid")),
     }, status=status)
+
+
+def _grid_options(user, chosen: str | None) -> str:
+    """The grid filter's <option>s, written here: a city's 2,000 grids through the
+    template's loop and `if` took 100 ms of every queue page."""
+    grids = grid_selectors.visible_grids(user).order_by("code").values_list("pk", "code", "name")
+    return format_html_join("", '<option value="{}"{}>{} {}</option>', (
+        (pk, " selected" if str(pk) == chosen else "", code, name) for pk, code, name in grids))
 
 
 class CappedPaginator(Paginator):

@@ -16,7 +16,7 @@ from accounts.models import User
 from config.demo import build_demo_world
 from console.access import LoginThrottle
 from console.views import reports as console_reports
-from gridapp.models import Region, Report, ReportEvent
+from gridapp.models import Grid, Region, Report, ReportEvent
 from payroll.models import Run
 from payroll.services import MakerChecker
 
@@ -103,6 +103,15 @@ def test_the_queue_filters_like_the_api_and_answers_a_bad_filter_with_400(consol
     assert clutter.number in page and light.number not in page
     for bad in ("status=bogus", "grid=%C2%B2", f"grid={10**30}", "level=moon", "sort=up"):
         assert client.get(f"/console/reports/?{bad}").status_code == 400, bad
+
+
+def test_the_grid_filter_keeps_the_chosen_grid_and_escapes_names(console, open_reports):
+    grid = Grid.objects.get(code="HHL-05")
+    Grid.objects.filter(pk=grid.pk).update(name="<b>黄海路5</b>")
+    page = console("dispatcher-community").get(f"/console/reports/?grid={grid.pk}")
+    text = page.content.decode()
+    assert f'<option value="{grid.pk}" selected>HHL-05 &lt;b&gt;黄海路5&lt;/b&gt;</option>' in text
+    assert text.count(" selected>") == 2  # the grid, and the status filter's default
 
 
 def counted(response) -> tuple[int, bool]:
