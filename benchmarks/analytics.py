@@ -52,6 +52,9 @@ DEPARTMENTS = 40
 CITY = "4505"
 LAT0, LNG0, SPAN = 21.40, 109.05, 0.18
 BATCH = 5000
+# The measures issue 13 sets targets for (≤ 2× the baseline, < 2 s).
+ISSUE_13 = ("scorecards, the city, one month", "GET /stats/overview/ 365 days, dispatcher-city",
+            "leader_performance, one grid, the year", "GET /home/, dispatcher-city")
 
 
 def parse_args() -> argparse.Namespace:
@@ -422,7 +425,12 @@ def main() -> None:
             print(describe_run(args.reports, started))
         else:
             grids = list(Grid.objects.filter(code__regex=r"^G\d{5}$").order_by("pk"))
-            print(describe_run(Report.objects.count(), None))
+            kept = Report.objects.count()
+            if len(grids) != DISTRICTS * STREETS * COMMUNITIES or kept < args.reports:
+                raise SystemExit(f"the kept database holds {len(grids):,} grids and {kept:,} "
+                                 f"reports, not a whole city of {args.reports:,}: a build "
+                                 "that did not finish? Run once without --keep.")
+            print(describe_run(kept, None))
 
         now = timezone.now()
         month = evaluations.last_month(timezone.localdate())
@@ -484,7 +492,8 @@ def main() -> None:
             dispatcher).filter(status__in=Report.OPEN_STATUSES).count()) for _ in range(5))
         print(f"the COUNT(*) of those reports an offset page would add: {count_ms:.1f} ms; "
               f"first page < 50 ms: {page < 50}")
-        issue_13 = zip(names[:8:2], names[1:8:2], strict=True)  # the first four pairs
+        issue_13 = [(o, b) for o, b in zip(names[::2], names[1::2], strict=True)
+                    if o in ISSUE_13]
         print("targets: ≤ 2× and < 2 s each: " + ", ".join(
             str(med[o] <= 2 * med[b] and med[o] < 2000) for o, b in issue_13)
               + f"; home < 50 ms: {home < 50}")

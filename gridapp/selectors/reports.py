@@ -195,12 +195,16 @@ class _TrafficLight(Func):
     def as_sql(self, compiler, connection, **extra) -> tuple[str, tuple]:
         *columns, (now_sql, now_params) = (
             compiler.compile(e) for e in self.get_source_expressions())
-        status, due_at, accept_due_at, created_at, sla_started_at = (sql for sql, _ in columns)
-        now = "\x00now\x00"  # counted and replaced below: `now` is the one parameter
+        column = dict(zip(self.COLUMNS, (sql for sql, _no_params in columns), strict=True))
+        status, due_at = column["status"], column["due_at"]
+        # `now` is the one parameter, written more than once (twice in each _micro): a
+        # marker here, counted and replaced by its SQL at the end, one `now` per use
+        now = "\x00now\x00"
         # before the first accept, the receiving clock (Report.traffic_light)
         receiving = f"{due_at} IS NULL AND {status} = '{Report.Status.SUBMITTED}'"
-        due = f"(CASE WHEN {receiving} THEN {accept_due_at} ELSE {due_at} END)"
-        start = f"(CASE WHEN {receiving} THEN {created_at} ELSE {sla_started_at} END)"
+        due = f"(CASE WHEN {receiving} THEN {column['accept_due_at']} ELSE {due_at} END)"
+        start = (f"(CASE WHEN {receiving} THEN {column['created_at']}"
+                 f" ELSE {column['sla_started_at']} END)")
         if connection.vendor == "postgresql":
             green = f"5 * ({now} - {start}) < 4 * ({due} - {start})"
         else:
@@ -213,9 +217,10 @@ class _TrafficLight(Func):
 
 
 def _micro(sql: str) -> str:
-    """The whole microseconds since 1970 of a moment SQLite stores as text. The seconds
-    from the text cut before its fraction: SQLite's own reading keeps milliseconds,
-    rounded (59.999999 s would count as a minute)."""
+    """The whole microseconds since 1970 of a moment as Django writes it to SQLite (`YYYY-
+    MM-DD HH:MM:SS` and six digits of fraction if any; not SQLite's own three, which no
+    clock column holds). The seconds from the text cut before its fraction: SQLite's own
+    reading keeps milliseconds, rounded (59.999999 s would count as a minute)."""
     return (f"(CAST(strftime('%%s', substr({sql}, 1, 19)) AS INTEGER) * 1000000"
             f" + CAST(substr({sql} || '.000000', 21, 6) AS INTEGER))")
 

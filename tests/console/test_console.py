@@ -110,7 +110,8 @@ def test_the_grid_filter_keeps_the_chosen_grid_and_escapes_names(console, open_r
     Grid.objects.filter(pk=grid.pk).update(name="<b>黄海路5</b>")
     page = console("dispatcher-community").get(f"/console/reports/?grid={grid.pk}")
     text = page.content.decode()
-    assert f'<option value="{grid.pk}" selected>HHL-05 &lt;b&gt;黄海路5&lt;/b&gt;</option>' in text
+    option = f'<option value="{grid.pk}" selected>HHL-05 &lt;b&gt;黄海路5&lt;/b&gt;</option>'
+    assert option in text
     assert text.count(" selected>") == 2  # the grid, and the status filter's default
 
 
@@ -124,18 +125,24 @@ def test_the_queue_counts_no_further_than_it_pages_and_says_so(console, open_rep
     monkeypatch.setattr(console_reports, "COUNT_AT_MOST", 4)
     monkeypatch.setattr(console_reports, "PAGE_SIZE", 2)
     client = console("dispatcher-community")
-    open_reports(3)
-    first = client.get("/console/reports/")
-    assert counted(first) == (3, False)
-    assert "第 1 页，共 2 页" in first.content.decode() and "以上" not in first.content.decode()
-    newest = open_reports(4)
+
+    def text(page: str = "") -> str:
+        return client.get(f"/console/reports/{page}").content.decode()
+
+    assert counted(client.get("/console/reports/")) == (0, False)
+    open_reports(4)  # as many as it counts: all of them
+    assert counted(client.get("/console/reports/")) == (4, False)
+    assert "第 1 页，共 2 页" in text() and "以上" not in text()
+    assert "仅列出" not in text("?page=2")
+    newest = open_reports(1)  # one more than it counts
     first, last = client.get("/console/reports/"), client.get("/console/reports/?page=2")
     assert counted(first) == (4, True)
     assert "第 1 页，共 2 页以上" in first.content.decode()
     assert "仅列出前 4 条报告" not in first.content.decode()  # said on the last page only
     assert "仅列出前 4 条报告" in last.content.decode()
+    assert "仅列出前 4 条报告" in text("?page=99")  # past the end: the last page
     shown = [r.number for page in (first, last) for r in page.context["rows"]]
-    assert shown == [r.number for r in reversed(newest)]  # the newest four, newest first
+    assert shown[0] == newest[0].number and len(shown) == 4  # the newest four
 
 
 QUEUE_NOW = datetime.fromisoformat("2026-11-26T09:00:00+08:00")

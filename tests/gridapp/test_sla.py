@@ -100,29 +100,41 @@ def test_the_traffic_light_is_green_under_80_percent_yellow_to_100_red_over(
 
 
 US = timedelta(microseconds=1)
-# (status, clocks, moments after T0 the light is asked at): 72 h from T0, so 80 % is at
-# 57.6 h; the receiving clock of 10 h from T0 - 1 h, so 80 % is at 7 h; no clock at all.
+# (status, clocks, [(moment after T0, its light)]). The report was submitted at T0 - 1 h.
 CLOCKS = [
+    # 72 h from T0: 80 % is at 57.6 h, 100 % at 72 h
     ("in_progress", {"sla_started_at": T0, "due_at": T0 + hours(72)},
-     [hours(0), hours(57.6) - US, hours(57.6), hours(72), hours(72) + US, hours(500)]),
+     [(hours(0), "green"), (hours(57.6) - US, "green"), (hours(57.6), "yellow"),
+      (hours(72), "yellow"), (hours(72) + US, "red"), (hours(500), "red")]),
+    # the receiving clock, 10 h from the submission: 80 % at T0 + 7 h
     ("submitted", {"accept_due_at": T0 + hours(9)},
-     [hours(0), hours(7) - US, hours(7), hours(9), hours(9) + US]),
+     [(hours(7) - US, "green"), (hours(7), "yellow"), (hours(9), "yellow"),
+      (hours(9) + US, "red")]),
+    # 80 % of 3,599,666,674 µs is no whole microsecond: 2,879,733,339.2 after the start
     ("accepted", {"sla_started_at": T0 + US * 333_333, "due_at": T0 + hours(1) + US * 7},
-     [hours(0.8) - US, hours(0.8), hours(0.8) + US, hours(1)]),
-    ("dispatched", {}, [hours(0)]),
-    ("resolved", {"sla_started_at": T0, "due_at": T0 + hours(72)}, [hours(1), hours(100)]),
+     [(hours(0.8) + US * 66_672, "green"), (hours(0.8) + US * 66_673, "yellow"),
+      (hours(1) + US * 7, "yellow"), (hours(1) + US * 8, "red")]),
+    # once accepted, the level's clock even while back in `submitted` (escalated)
+    ("submitted", {"accept_due_at": T0, "sla_started_at": T0, "due_at": T0 + hours(10)},
+     [(hours(1), "green"), (hours(8), "yellow"), (hours(11), "red")]),
+    # no clock: no receiving time limit, a deadline without a start, none at all, closed
+    ("submitted", {"accept_due_at": None}, [(hours(1), None)]),
+    ("accepted", {"due_at": T0 + hours(10)}, [(hours(1), None)]),
+    ("dispatched", {}, [(hours(0), None)]),
+    ("resolved", {"sla_started_at": T0, "due_at": T0 + hours(72)}, [(hours(100), None)]),
 ]
 
 
-@pytest.mark.parametrize("status, clocks, moments", CLOCKS)
-def test_the_lights_counted_in_sql_are_each_reports_light(world, user, status, clocks, moments):
-    """`traffic_lights` (home screens, the console) against `Report.traffic_light` (each
-    report's page), to the microsecond on either side of 80 % and 100 %."""
+@pytest.mark.parametrize("status, clocks, lights", CLOCKS)
+def test_the_lights_counted_in_sql_are_each_reports_light(world, user, status, clocks, lights):
+    """`traffic_lights` (home screens, the console) and `Report.traffic_light` (each
+    report's page) give the same light, a microsecond either side of 80 % and 100 %."""
     report = report_in(status, reporter=user("resident1"), created_at=T0 - hours(1),
                        **clocks)
-    for moment in moments:
+    for moment, light in lights:
+        assert report.traffic_light(T0 + moment) == light, moment
         counted = traffic_lights(Report.objects.filter(pk=report.pk), T0 + moment)
-        assert counted == {(status, report.traffic_light(T0 + moment)): 1}, moment
+        assert counted == {(status, light): 1}, moment
 
 
 @pytest.mark.parametrize("status", ["resolved", "closed", "rejected"])
