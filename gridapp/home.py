@@ -2,7 +2,6 @@
 needs first. gridapp's figures are here; an app above it adds its own section by
 registering a function (payroll: the leader's stipend), so gridapp never imports it."""
 
-from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 
@@ -13,7 +12,7 @@ from gridapp import divisions
 from gridapp.lifecycle import within_verification_q
 from gridapp.models import Report
 from gridapp.selectors.inbox import unread_count
-from gridapp.selectors.reports import traffic_lights
+from gridapp.selectors.reports import by_light, traffic_lights
 from gridapp.selectors.roles import Roles, roles_of
 
 Section = Callable[[User, Roles, datetime], dict]
@@ -66,7 +65,5 @@ def _dispatcher_queue(roles: Roles):
 
 def _lights(reports, now: datetime) -> dict[str, int]:
     """`{"total", "green", "yellow", "red"}`: the reports by traffic light, counted in SQL."""
-    lights = Counter()
-    for (_status, light), n in traffic_lights(reports, now).items():
-        lights[light] += n
+    lights = by_light(traffic_lights(reports, now))
     return {"total": sum(lights.values()), **{light: lights[light] for light in LIGHTS}}

@@ -46,10 +46,10 @@ def home(request: HttpRequest) -> HttpResponse:
     context: dict = {}
     if sees_reports(request.user):
         reports = open_reports(request.user)
-        by_status, lights = Counter(), Counter()
-        for (status, light), n in report_selectors.traffic_lights(reports, timezone.now()).items():
+        counts = report_selectors.traffic_lights(reports, timezone.now())
+        by_status, lights = Counter(), report_selectors.by_light(counts)
+        for (status, _light), n in counts.items():
             by_status[status] += n
-            lights[light] += n
         context["by_status"] = [(value, label, by_status[value])
                                 for value, label in Report.Status.choices if value in OPEN]
         context["lights"] = [(light, lights[light]) for light in LIGHTS]
