@@ -55,6 +55,8 @@ class Duplicate:
 class Submitted:
     report: Report
     possible_duplicates: list[Duplicate]
+    photos: list[Photo]  # all the report has
+    timeline: list[ReportEvent]  # all the report has: its submission
 
 
 def ensure_can_report(actor: User) -> None:
@@ -139,11 +141,12 @@ def _file(*, actor: User, category: Category, description: str, lat: float, lng:
         coord_type=coord_type, grid=grid, region_code=_community_code(grid), urgent=urgent,
         content_check=content_check, created_at=now, caller_name=caller.name,
         caller_phone=caller.phone, caller_email=caller.email, **intake_clocks(urgent, now))
-    attach_photos(report, photo_ids, actor=actor, kind=Photo.Kind.BEFORE, now=now)
+    photos = attach_photos(report, photo_ids, actor=actor, kind=Photo.Kind.BEFORE, now=now)
     join_live_project(report)
     # The grid's leader hears of it, after commit.
-    record_event(report, ReportEvent.Action.SUBMIT, actor=actor, from_status="", now=now)
-    return Submitted(report, possible_duplicates(report))
+    event = record_event(report, ReportEvent.Action.SUBMIT, actor=actor, from_status="",
+                         now=now)
+    return Submitted(report, possible_duplicates(report), photos, [event])
 
 
 def _community_code(grid: Grid) -> str:
@@ -164,19 +167,22 @@ def next_report_number(day: date) -> str:
 
 
 def attach_photos(report: Report, photo_ids: Sequence[int], *, actor: User, kind: str,
-                   now: datetime) -> None:
+                  now: datetime) -> list[Photo]:
     """The before photos of a new report, and the report flagged if they were taken far
-    from its point."""
-    if photo_ids:
-        claim_photos(report, photo_ids, actor=actor, kind=kind, now=now)
-        _flag_distant_photos(report)
+    from its point. Answers the photos (the new report's answer shows them)."""
+    if not photo_ids:
+        return []
+    claim_photos(report, photo_ids, actor=actor, kind=kind, now=now)
+    photos = list(report.photos.all())
+    _flag_distant_photos(report, photos)
+    return photos
 
 
-def _flag_distant_photos(report: Report) -> None:
+def _flag_distant_photos(report: Report, photos: list[Photo]) -> None:
     """The farthest EXIF point from the report's; over the threshold the report is
     flagged for the dispatcher (an old photo, or one taken elsewhere)."""
-    points = report.photos.filter(exif_lat__isnull=False).values_list("exif_lat", "exif_lng")
-    distances = [geo.distance_m(report.lat, report.lng, lat, lng) for lat, lng in points]
+    distances = [geo.distance_m(report.lat, report.lng, photo.exif_lat, photo.exif_lng)
+                 for photo in photos if photo.exif_lat is not None]
     if not distances:
         return
     report.photo_distance_m = round(max(distances), 1)

@@ -307,6 +307,64 @@ def test_the_duplicate_radius_is_per_category(api, user):
     assert len(submit(api("resident1")).json()["possible_duplicates"]) == 1
 
 
+# --- the answer --------------------------------------------------------------------------
+
+def lamp_project_for_later_reports(api) -> None:
+    """A live project of the street's lamps, which a new lamp report in HHL-05 joins."""
+    first = submit(api("resident2")).json()["id"]
+    made = api("dispatcher-street").post("/api/v1/projects/", {
+        "title": "东街街道路灯专项整治", "category": "streetlight", "region": "450502001000",
+        "department": "bh-lighting", "goal": "年底前更换老旧路灯", "report_ids": [first]},
+        format="json")
+    assert made.status_code == 201, made.content
+
+
+def far_and_near_photos(client) -> list[int]:
+    return [uploaded_photo_id(client, jpeg_bytes(exif=camera_exif(gcj02=offset(HHL05_POINT, m))))
+            for m in (900, 20)]
+
+
+FILINGS = {  # who files, what, and what the answer must then show
+    "a resident's two photos": (
+        "resident1", lambda api, client: {"photo_ids": far_and_near_photos(client)}),
+    "a leader's urgent report without photos": ("leader5", lambda api, client: {"urgent": True}),
+    "a hotline call, its caller and flags shown": ("dispatcher-city", lambda api, client: {
+        "source": "hotline", "caller": {"name": "王先生", "phone": "13800138000"},
+        "photo_ids": far_and_near_photos(client)}),
+    "a report joining a live project": (
+        "resident1", lambda api, client: lamp_project_for_later_reports(api) or {}),
+}
+
+
+@freeze_time("2026-11-26T01:30:00Z")
+@pytest.mark.parametrize("filing", FILINGS)
+def test_the_new_reports_answer_is_its_detail_as_read_afterwards(api, filing):
+    # The 201 is built from the rows the intake wrote, not read back
+    # (`filed_with_details`): it must be what the detail then reads, field for field.
+    username, body = FILINGS[filing]
+    client = api(username)
+    response = submit(client, **body(api, client))
+    assert response.status_code == 201, response.content
+    answered = response.json()
+    detail = client.get(f"/api/v1/reports/{answered.pop('id')}/").json()
+    answered.pop("possible_duplicates")
+    assert answered == {key: value for key, value in detail.items() if key != "id"}
+
+
+def test_a_new_report_costs_the_same_queries_whatever_its_photos(
+        api, django_assert_num_queries):
+    # The JWT user; the category; the roles' token; the grid index's token; the day's
+    # number (bumped, then read); the community's code; the report; the photos claimed,
+    # then read (the distance check and the answer); a live project?; the event; its
+    # recipients (leaders, dispatchers) and their outbox row; possible duplicates.
+    client = api("resident1")
+    submit(client)  # the day's counter row exists, as it does after the day's first report
+    for photos in (0, 1, 3):
+        photo_ids = [uploaded_photo_id(client) for _i in range(photos)]
+        with django_assert_num_queries(19 if photos else 17):
+            assert submit(client, photo_ids=photo_ids).status_code == 201
+
+
 # --- the photo's own position -------------------------------------------------------------------
 
 

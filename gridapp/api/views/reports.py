@@ -89,7 +89,8 @@ class ReportListCreate(LagTolerantReads, generics.ListAPIView):
             submitted = intake.file_for_caller(
                 intake=request.user, caller=intake.Caller(**caller),
                 source=Report.Source.HOTLINE, content_check=verdict, **data)
-        report = report_selectors.with_details(Report.objects.filter(pk=submitted.report.pk)).get()
+        report = report_selectors.filed_with_details(
+            submitted.report, photos=submitted.photos, timeline=submitted.timeline)
         context = {**self.get_serializer_context(),
                    "possible_duplicates": submitted.possible_duplicates}
         return Response(s.ReportCreatedSerializer(report, context=context).data,
