@@ -115,6 +115,23 @@ def test_a_past_year_runs_to_its_last_day(world):
     assert (term.end, term.days_served) == (dt.date(2026, 12, 31), 365)
 
 
+def test_the_first_moment_of_the_next_year_is_the_next_years(world, user):
+    # Reports filed and resolved and a member recruited at 00:00:00 on the 1st of January
+    # belong to the year that starts then, not also to the one that ends.
+    leader, resident2 = user("leader5"), user("resident2")
+    midnight = at("2027-01-01", hour=0)
+    report = filed(leader, "2027-01-01", status=Report.Status.RESOLVED)
+    Report.objects.filter(pk=report.pk).update(created_at=midnight, resolved_at=midnight)
+    GridMembership.objects.filter(user=resident2).update(decided_at=midnight)
+    with freeze_time("2027-03-01 12:00:00+08:00"):
+        ended, begun = (of(leader_performance(year=year, region=region("450502001001")),
+                           "leader5").metrics for year in (2026, 2027))
+    assert (ended["reports_filed"], ended["verified_in_window_rate"],
+            ended["members_recruited"]) == (0, None, 0)
+    assert (begun["reports_filed"], begun["verified_in_window_rate"],
+            begun["members_recruited"]) == (1, Decimal("0.0000"), 1)
+
+
 @pytest.mark.parametrize("reports", [1, 40])
 def test_four_queries_whatever_the_number_of_terms_and_reports(world, user, reports,
                                                                django_assert_num_queries):
