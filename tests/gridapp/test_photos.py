@@ -8,11 +8,13 @@ from datetime import timedelta
 import pytest
 import requests
 from freezegun import freeze_time
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image, ImageCms
 
+from config.storage import PUT_AT_MOST
 from gridapp import images
 from gridapp.models import Photo
 from gridapp.services.photos import delete_orphan_photos
@@ -315,6 +317,23 @@ def test_photos_go_to_s3_and_are_served_by_signed_expiring_urls(api, s3_storage)
     assert requests.get(unsigned, timeout=10).status_code == 403
     acl = s3_storage.get_object_acl(Bucket=BUCKET, Key=photo.image.name)
     assert [g["Permission"] for g in acl["Grants"]] == ["FULL_CONTROL"]  # private: owner only
+
+
+def test_a_photo_is_one_put_and_a_file_past_the_threshold_a_multipart_upload(s3_storage):
+    # config.storage writes small files by one PutObject, larger ones through boto3's
+    # transfer manager: both with the content type and the private ACL.
+    store = default_storage
+    small = store.save("photos/small.jpg", ContentFile(jpeg_bytes((64, 48))))
+    large = store.save("photos/large.bin", ContentFile(b"\x00" * PUT_AT_MOST))
+    heads = {name: s3_storage.head_object(Bucket=BUCKET, Key=name) for name in (small, large)}
+    assert heads[small]["ContentType"] == "image/jpeg" and "-" not in heads[small]["ETag"]
+    assert heads[large]["ContentLength"] == PUT_AT_MOST
+    assert "-" in heads[large]["ETag"]  # "<md5 of the parts' md5s>-<parts>": multipart
+    with store.open(small) as stored:
+        assert Image.open(stored).size == (64, 48)
+    for name in (small, large):
+        grants = s3_storage.get_object_acl(Bucket=BUCKET, Key=name)["Grants"]
+        assert [g["Permission"] for g in grants] == ["FULL_CONTROL"]
 
 
 def test_orphans_are_deleted_from_s3_too(api, s3_storage):
