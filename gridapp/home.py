@@ -5,7 +5,7 @@ registering a function (payroll: the leader's stipend), so gridapp never imports
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from accounts.models import User
 from gridapp import divisions
@@ -32,9 +32,7 @@ def register(section: Section) -> Section:
 def home(user: User, now: datetime) -> dict:
     roles = roles_of(user)
     screen = {
-        "my_open_reports": Report.objects.filter(reporter=user,
-                                                 status__in=Report.OPEN_STATUSES).count(),
-        "awaiting_my_verification": _awaiting_verification(user, roles, now),
+        **_mine(user, roles, now),
         "queue": _lights(_dispatcher_queue(roles), now) if roles.dispatcher_regions else None,
         "tasks": _lights(Report.objects.filter(
             department__in=[d.pk for d in roles.handler_departments],
@@ -46,11 +44,15 @@ def home(user: User, now: datetime) -> dict:
     return screen
 
 
-def _awaiting_verification(user: User, roles: Roles, now: datetime) -> int:
-    """Resolved reports the user may still verify: their own, and their grids'."""
-    return Report.objects.filter(Q(reporter=user) | Q(grid_id__in=roles.led_grid_ids),
-                                 within_verification_q(now),
-                                 status=Report.Status.RESOLVED).count()
+def _mine(user: User, roles: Roles, now: datetime) -> dict[str, int]:
+    """The user's open reports, and the resolved ones they may still verify (their own and
+    their grids'), counted in one statement."""
+    open_ = Q(reporter=user, status__in=Report.OPEN_STATUSES)
+    to_verify = (Q(reporter=user) | Q(grid_id__in=roles.led_grid_ids)) & Q(
+        within_verification_q(now), status=Report.Status.RESOLVED)
+    return Report.objects.filter(open_ | to_verify).aggregate(
+        my_open_reports=Count("pk", filter=open_),
+        awaiting_my_verification=Count("pk", filter=to_verify))
 
 
 def _dispatcher_queue(roles: Roles):

@@ -69,6 +69,21 @@ def test_a_leader_sees_reports_to_verify_and_the_stipend(api, user):
                                          "status": "approved"}
 
 
+def test_a_leaders_own_open_reports_and_those_to_verify_are_counted_apart(api, user):
+    # Both figures come from one statement: neither may count the other's reports.
+    leader, resident = user("leader5"), user("resident1")
+    with freeze_time(T0):
+        own_open, own_resolved, old_resolved = make_reports(3, reporter=leader, photos=0)
+        grid_open, grid_resolved = make_reports(2, reporter=resident, photos=0)
+        Report.objects.filter(pk__in=[own_resolved.pk, grid_resolved.pk]).update(
+            status="resolved", resolved_at=T0 - timedelta(days=1))
+        Report.objects.filter(pk=old_resolved.pk).update(
+            status="resolved", resolved_at=T0 - timedelta(days=8))
+        home, residents = screen(api, "leader5"), screen(api, "resident1")
+    assert (home["my_open_reports"], home["awaiting_my_verification"]) == (1, 2)
+    assert (residents["my_open_reports"], residents["awaiting_my_verification"]) == (1, 1)
+
+
 def test_the_home_screen_costs_a_bounded_number_of_queries(api, user,
                                                            django_assert_max_num_queries):
     client = api("leader5")
