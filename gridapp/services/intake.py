@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -156,14 +155,28 @@ def _community_code(grid: Grid) -> str:
 def next_report_number(day: date) -> str:
     """BH20261126000123: prefix, day, the day's counter. Call inside a transaction: the
     counter row stays locked by our UPDATE until commit, so no two reports share one."""
-    if not ReportCounter.objects.filter(day=day).update(last=F("last") + 1):
+    last = _bumped(day)
+    if last is None:
         try:
             with transaction.atomic():
                 ReportCounter.objects.create(day=day, last=1)
+            last = 1
         except IntegrityError:  # a concurrent first report of the day created the row
-            ReportCounter.objects.filter(day=day).update(last=F("last") + 1)
-    last = ReportCounter.objects.filter(day=day).values_list("last", flat=True).get()
+            last = _bumped(day)
     return f"{settings.REPORT_NUMBER_PREFIX}{day:%Y%m%d}{last:06d}"
+
+
+def _bumped(day: date) -> int | None:
+    """The day's counter, incremented and read in one statement (UPDATE … RETURNING, which
+    the ORM does not write); None before the day's first report."""
+    connection = connections[router.db_for_write(ReportCounter)]
+    table, last = (connection.ops.quote_name(name)
+                   for name in (ReportCounter._meta.db_table, "last"))
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE day = %s RETURNING {last}",
+                       [connection.ops.adapt_datefield_value(day)])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
 
 
 def attach_photos(report: Report, photo_ids: Sequence[int], *, actor: User, kind: str,

@@ -354,14 +354,14 @@ def test_the_new_reports_answer_is_its_detail_as_read_afterwards(api, filing):
 def test_a_new_report_costs_the_same_queries_whatever_its_photos(
         api, django_assert_num_queries):
     # The JWT user; the category; the roles' token; the grid index's token; the day's
-    # number (bumped, then read); the community's code; the report; the photos claimed,
-    # then read (the distance check and the answer); a live project?; the event; its
-    # recipients (leaders, dispatchers) and their outbox row; possible duplicates.
+    # number (bumped and read in one); the community's code; the report; the photos
+    # claimed, then read (the distance check and the answer); a live project?; the
+    # event; its recipients (leaders, dispatchers) and their outbox row; duplicates.
     client = api("resident1")
     submit(client)  # the day's counter row exists, as it does after the day's first report
     for photos in (0, 1, 3):
         photo_ids = [uploaded_photo_id(client) for _i in range(photos)]
-        with django_assert_num_queries(19 if photos else 17):
+        with django_assert_num_queries(18 if photos else 16):
             assert submit(client, photo_ids=photo_ids).status_code == 201
 
 
