@@ -349,6 +349,12 @@ def test_the_new_reports_answer_is_its_detail_as_read_afterwards(api, filing):
     detail = client.get(f"/api/v1/reports/{answered.pop('id')}/").json()
     answered.pop("possible_duplicates")
     assert answered == {key: value for key, value in detail.items() if key != "id"}
+    # The detail counts the photos and names the thumbnail from its photos; the list
+    # by subqueries in SQL: the same figures.
+    [listed] = [r for r in client.get("/api/v1/reports/").json()["results"]
+                if r["id"] == detail["id"]]
+    assert (listed["photo_count"], listed["thumbnail_url"]) == (
+        detail["photo_count"], detail["thumbnail_url"])
 
 
 def test_a_new_report_costs_the_same_queries_whatever_its_photos(

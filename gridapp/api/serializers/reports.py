@@ -279,6 +279,16 @@ class ReportDetailSerializer(ReportSerializer):
                 "project": self.get_project(report), "caller": self.get_caller(report),
                 "extension": self.get_extension(report)}
 
+    def get_thumbnail_url(self, report: Report) -> str | None:
+        """The first photo before, from the photos the detail shows (`with_details`
+        prefetches them: no subquery to name it)."""
+        first = next((p for p in report.photos.all() if p.kind == Photo.Kind.BEFORE), None)
+        return None if first is None else _absolute(self.context.get("request"),
+                                                    THUMBNAILS.url(first.thumbnail.name))
+
+    def get_photo_count(self, report: Report) -> int:
+        return len(report.photos.all())
+
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
         "hours": {"type": "integer"}, "requested_at": {"type": "string", "format": "date-time"}}})
     def get_extension(self, report: Report) -> dict | None:
