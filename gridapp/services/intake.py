@@ -170,11 +170,11 @@ def _bumped(day: date) -> int | None:
     """The day's counter, incremented and read in one statement (UPDATE … RETURNING, which
     the ORM does not write); None before the day's first report."""
     connection = connections[router.db_for_write(ReportCounter)]
-    table, last = (connection.ops.quote_name(name)
-                   for name in (ReportCounter._meta.db_table, "last"))
+    table, day_, last = (connection.ops.quote_name(name)
+                         for name in (ReportCounter._meta.db_table, "day", "last"))
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE day = %s RETURNING {last}",
-                       [connection.ops.adapt_datefield_value(day)])
+        cursor.execute(f"UPDATE {table} SET {last} = {last} + 1 WHERE {day_} = %s "
+                       f"RETURNING {last}", [connection.ops.adapt_datefield_value(day)])
         row = cursor.fetchone()
     return None if row is None else row[0]
 
