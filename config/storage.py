@@ -53,6 +53,9 @@ class S3Storage(BaseS3Storage):
         return url
 
     def _save(self, name, content) -> str:
+        """One `PutObject` for a small file. The name's cleaning and normalizing and the
+        rewind mirror the start of django-storages 1.14's `S3Storage._save`, which has no
+        hook for the upload alone: re-read it when upgrading django-storages."""
         size = getattr(content, "size", None)
         if size is None or size >= PUT_AT_MOST or self.gzip:
             return super()._save(name, content)

@@ -53,6 +53,13 @@ def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]
             dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone))
 
 
+def during(field: str, bounds: tuple[dt.datetime, dt.datetime]) -> Q:
+    """`field` within `day_bounds`: from the first moment, before the second (the first
+    moment of the next day is the next period's; `__range` would count it in both)."""
+    start, end = bounds
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
 def parse_period(text: str) -> Period | None:
     """A month (2026-11), a quarter (2026-Q4) or a year (2026); None when malformed."""
     match = PERIOD.fullmatch(text)
@@ -113,10 +120,11 @@ def _first_dispatches(region: Region, period: Period) -> list[tuple]:
     Two GROUP BYs in one statement: the first dispatches (the ORM's, over the timeline's
     action index), then the later events of each pair gathered in one pass; a statement
     of our own because Django joins no aggregate subquery."""
-    start, end = period.bounds()
+    bounds = period.bounds()
     first = (ReportEvent.objects
              .filter(divisions.under_q("report__region_code", (region.prefix,)),
-                     action=Action.DISPATCH, department__isnull=False, at__gte=start, at__lt=end)
+                     during("at", bounds),
+                     action=Action.DISPATCH, department__isnull=False)
              .values("report_id", "department_id",
                      **{f"now_{name}": F(f"report__{name}") for name in REPORT})
              .annotate(first_at=Min("at")).order_by())
@@ -137,7 +145,7 @@ def _first_dispatches(region: Region, period: Period) -> list[tuple]:
     later = (Action.START, Action.RETURN, Action.REOPEN)
     connection = connections[first.db]
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*later, *first_params, *later, start))
+        cursor.execute(sql, (*later, *first_params, *later, bounds[0]))
         rows = cursor.fetchall()
     if connection.vendor != "sqlite":
         return rows

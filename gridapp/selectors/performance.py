@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from gridapp import divisions
 from gridapp.models import Grid, GridMembership, LeaderTerm, Region, Report, ReportEvent
-from gridapp.selectors.evaluations import day_bounds
+from gridapp.selectors.evaluations import day_bounds, during
 from gridapp.selectors.roles import roles_of
 
 RATE = Decimal("0.0001")
@@ -99,13 +99,6 @@ def _in_term(moment: str, terms: list[int] | QuerySet) -> Q:
                | Q(**{f"{moment}__date__lte": F(f"{TERM}__end_date")})))
 
 
-def _during(moment: str, bounds: tuple[dt.datetime, dt.datetime]) -> Q:
-    """`moment` within `day_bounds`: from the first, before the second (the first moment
-    of the next year is the next year's)."""
-    start, end = bounds
-    return Q(**{f"{moment}__gte": start, f"{moment}__lt": end})
-
-
 def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
             grid: Grid | None) -> dict[int, dict[str, int]]:
     """Per term id, the counts its metrics are made of (a term missing has none)."""
@@ -114,7 +107,7 @@ def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
                                            status__in=MEMBERS)
     done = Q(status__in=DONE)
     filed = (reports
-             .filter(_during("created_at", year))
+             .filter(during("created_at", year))
              .exclude(status__in=NOT_COUNTED)
              .filter(_in_term("created_at", terms),
                      Q(reporter=F(f"{TERM}__user")) | Q(Exists(member)))
@@ -130,13 +123,13 @@ def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
         report=OuterRef("pk"), action=ReportEvent.Action.VERIFY, actor=OuterRef(f"{TERM}__user"),
         at__lte=OuterRef("resolved_at") + dt.timedelta(days=settings.REPORT_VERIFY_DAYS))
     resolved = (reports
-                .filter(_during("resolved_at", year))
+                .filter(during("resolved_at", year))
                 .filter(_in_term("resolved_at", terms))
                 .values(term=F(TERM))
                 .annotate(n_resolved_in_window=Count("pk"),
                           n_verified_in_window=Count("pk", filter=Q(Exists(verified_by_leader)))))
     recruited = (GridMembership.objects
-                 .filter(_during("decided_at", year), status=GridMembership.Status.ACTIVE)
+                 .filter(during("decided_at", year), status=GridMembership.Status.ACTIVE)
                  .filter(_in_term("decided_at", terms))
                  .values(term=F(TERM))
                  .annotate(n_recruited=Count("pk")))

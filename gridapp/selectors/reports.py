@@ -124,15 +124,15 @@ def with_details(reports: QuerySet[Report]) -> QuerySet[Report]:
 
 
 def filed_with_details(report: Report, *, photos: list[Photo],
-                       timeline: list[ReportEvent]) -> Report:
+                       submission: ReportEvent) -> Report:
     """A report this request filed, ready for the detail's serializer as `with_details`
     would read it back, from the rows in hand instead of reading again what was just
     written (a third of a new report's time): its related rows are the objects it was
     filed with (`DETAIL_RELATED`: the category with its parent, the grid, the reporter,
-    the project or none), `photos` and `timeline` are all it has.
+    the project or none), `photos` are all it has and `submission` is its timeline.
     tests/gridapp/test_reports.py holds the answer equal to the detail's."""
     _prefetched(report, "photos", sorted(photos, key=lambda photo: photo.pk))
-    _prefetched(report, "events", timeline)
+    _prefetched(report, "events", [submission])
     return report
 
 
@@ -147,7 +147,9 @@ def _prefetched(report: Report, relation: str, rows: list) -> None:
 def _joined(reports: QuerySet[Report]) -> QuerySet[Report]:
     """The related rows joined; the photos counted (`photo_count`) and the first
     before-photo's thumbnail named (`thumbnail_name`) by subqueries, which the database
-    runs for the rows returned only, instead of a second query loading every photo."""
+    runs for the rows returned only, instead of a second query loading every photo.
+    The detail, which loads its photos anyway, derives the same two figures from them
+    (`ReportDetailSerializer.get_thumbnail_url`); a test holds the two ways equal."""
     photos = Photo.objects.filter(report=OuterRef("pk")).order_by()
     first_before = photos.filter(kind=Photo.Kind.BEFORE).order_by("pk").values("thumbnail")[:1]
     return (reports.select_related("category__parent", "grid", "reporter", "department",

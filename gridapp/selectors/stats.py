@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from gridapp import divisions
 from gridapp.models import Region, Report, ReportEvent
-from gridapp.selectors.evaluations import day_bounds
+from gridapp.selectors.evaluations import day_bounds, during
 from gridapp.selectors.reports import visible_reports
 
 Action = ReportEvent.Action
@@ -30,8 +30,7 @@ class Window:
     last: dt.date
 
     def q(self, field: str = "created_at") -> Q:
-        start, end = day_bounds(self.first, self.last)
-        return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+        return during(field, day_bounds(self.first, self.last))
 
 
 def overview_for(user: User, window: Window, region: Region | None = None) -> dict:

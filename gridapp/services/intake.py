@@ -55,7 +55,7 @@ class Submitted:
     report: Report
     possible_duplicates: list[Duplicate]
     photos: list[Photo]  # all the report has
-    timeline: list[ReportEvent]  # all the report has: its submission
+    submission: ReportEvent  # its timeline's one event
 
 
 def ensure_can_report(actor: User) -> None:
@@ -145,7 +145,7 @@ def _file(*, actor: User, category: Category, description: str, lat: float, lng:
     # The grid's leader hears of it, after commit.
     event = record_event(report, ReportEvent.Action.SUBMIT, actor=actor, from_status="",
                          now=now)
-    return Submitted(report, possible_duplicates(report), photos, [event])
+    return Submitted(report, possible_duplicates(report), photos, event)
 
 
 def _community_code(grid: Grid) -> str:

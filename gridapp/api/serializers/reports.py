@@ -281,7 +281,8 @@ class ReportDetailSerializer(ReportSerializer):
 
     def get_thumbnail_url(self, report: Report) -> str | None:
         """The first photo before, from the photos the detail shows (`with_details`
-        prefetches them: no subquery to name it)."""
+        prefetches them): the list names it by a subquery instead (`_joined`), and
+        `test_the_new_reports_answer_is_its_detail_as_read_afterwards` holds both equal."""
         first = next((p for p in report.photos.all() if p.kind == Photo.Kind.BEFORE), None)
         return None if first is None else _absolute(self.context.get("request"),
                                                     THUMBNAILS.url(first.thumbnail.name))

@@ -90,7 +90,7 @@ class ReportListCreate(LagTolerantReads, generics.ListAPIView):
                 intake=request.user, caller=intake.Caller(**caller),
                 source=Report.Source.HOTLINE, content_check=verdict, **data)
         report = report_selectors.filed_with_details(
-            submitted.report, photos=submitted.photos, timeline=submitted.timeline)
+            submitted.report, photos=submitted.photos, submission=submitted.submission)
         context = {**self.get_serializer_context(),
                    "possible_duplicates": submitted.possible_duplicates}
         return Response(s.ReportCreatedSerializer(report, context=context).data,
