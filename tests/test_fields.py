@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework import serializers
 
-from config.api.fields import datetime_text
+from config.api.fields import datetime_text, datetime_writer
 
 MOMENTS = [
     dt.datetime(2026, 11, 26, 1, 30, 1, 123456, tzinfo=dt.UTC),
@@ -24,7 +24,9 @@ MOMENTS = [
 def test_the_text_is_drfs_in_every_zone(settings, zone, moment):
     settings.TIME_ZONE = zone
     with timezone.override(ZoneInfo(zone)):
-        assert datetime_text(moment) == serializers.DateTimeField().to_representation(moment)
+        drfs = serializers.DateTimeField().to_representation(moment)
+        assert datetime_text(moment) == drfs
+        assert datetime_writer()(moment) == drfs
 
 
 def test_no_moment_is_null():
@@ -35,3 +37,12 @@ def test_utc_is_written_with_a_z():
     with timezone.override(dt.UTC):
         assert datetime_text(dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)) == \
             "2026-01-02T03:04:05Z"
+
+
+def test_a_writer_keeps_the_zone_current_when_it_was_made():
+    moment = dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    with timezone.override(ZoneInfo("Asia/Shanghai")):
+        write = datetime_writer()
+    with timezone.override(dt.UTC):
+        assert write(moment) == "2026-01-02T11:04:05+08:00"
+        assert datetime_writer()(None) is None

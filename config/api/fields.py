@@ -3,7 +3,9 @@ id and number a client sends goes through one of these. And DRF's text for a dat
 for the responses written out by hand."""
 
 import datetime as dt
+import functools
 import math
+from collections.abc import Callable
 
 from django.utils import timezone
 from rest_framework import serializers
@@ -54,13 +56,21 @@ class FiniteFloatField(serializers.FloatField):
 _drf_datetime_text = serializers.DateTimeField().to_representation
 
 
-def datetime_text(value: object) -> str | None:
+def datetime_text(value: object, zone: dt.tzinfo | None = None) -> str | None:
     """DRF's text for a date-time (ISO 8601 in the current time zone, UTC as "Z"), for
     responses written out by hand. An aware datetime, which is what the database gives,
     is written here directly: DRF's field looks up its format and the time zone and
     checks the value's kind each time, a third of a map's features' cost; anything
-    else (None, a naive datetime) goes to DRF's field."""
+    else (None, a naive datetime) goes to DRF's field. `zone`, when given, is the
+    current time zone read by the caller (`datetime_writer`)."""
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        text = value.astimezone(timezone.get_current_timezone()).isoformat()
+        text = value.astimezone(zone or timezone.get_current_timezone()).isoformat()
         return text[:-6] + "Z" if text.endswith("+00:00") else text
     return _drf_datetime_text(value)
+
+
+def datetime_writer() -> Callable[[object], str | None]:
+    """`datetime_text` with the current time zone read once, for a row or a response that
+    writes many date-times: reading it (a context-local lookup) costs 3 µs, twice the
+    writing (a page of 20 reports writes 160 date-times)."""
+    return functools.partial(datetime_text, zone=timezone.get_current_timezone())

@@ -1,12 +1,14 @@
 """The map: reports and grids as GeoJSON (`[lng, lat]`, GCJ-02)."""
 
+from collections.abc import Callable
+
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api.fields import datetime_text
+from config.api.fields import datetime_writer
 from config.api.queries import validated_query
 from config.api.replica import LagTolerantReads
 from gridapp.api import examples
@@ -34,19 +36,21 @@ class MapReports(LagTolerantReads, APIView):
         reports = report_selectors.filter_reports(
             report_selectors.visible_reports(request.user), query.to_filter(), user=request.user)
         rows = report_selectors.map_rows(reports, MAP_MAX_FEATURES + 1)
+        moment = datetime_writer()
         return Response({"type": "FeatureCollection",
-                         "features": [_report_feature(row) for row in rows[:MAP_MAX_FEATURES]],
+                         "features": [_report_feature(row, moment)
+                                      for row in rows[:MAP_MAX_FEATURES]],
                          "truncated": len(rows) > MAP_MAX_FEATURES})
 
 
-def _report_feature(row: dict) -> dict:
+def _report_feature(row: dict, moment: Callable[[object], str | None]) -> dict:
     return {"type": "Feature", "id": row["pk"],
             "geometry": {"type": "Point", "coordinates": [row["lng"], row["lat"]]},
             "properties": {"id": row["pk"], "number": row["number"], "status": row["status"],
                            "level": row["level"], "urgent": row["urgent"],
                            "category": row["category__code"],
                            "category_name": row["category__name"],
-                           "created_at": datetime_text(row["created_at"])}}
+                           "created_at": moment(row["created_at"])}}
 
 
 class MapClusters(LagTolerantReads, APIView):
