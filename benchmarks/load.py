@@ -170,8 +170,8 @@ def _history(accounts: dict[str, list[float]], count: int, rng: random.Random) -
         report=r, action="submit", actor_id=r.reporter_id, to_status="submitted",
         level="community", at=r.created_at) for r in reports])
     Photo.objects.bulk_create([Photo(
-        owner_id=r.reporter_id, report=r, kind="before", image=f"photos/h/{r.pk}.jpg",
-        thumbnail=f"photos/h/{r.pk}_t.jpg", content_type="image/jpeg", width=1280,
+        owner_id=r.reporter_id, report=r, kind="before", image=f"photos/h/{r.number}.jpg",
+        thumbnail=r.thumbnail_name, content_type="image/jpeg", width=1280,
         height=960, original_format="JPEG", original_bytes=150_000, sha256="0" * 64)
         for r in reports])
     return _visible_ids(accounts, reports, users)
@@ -197,10 +197,11 @@ def _past_report(rng: random.Random, reporter, box: list[float], grids: list,
     status = (rng.choice(["closed"] * 8 + ["rejected"]) if (timezone.localdate() - day).days > 30
               else rng.choice(["submitted", "accepted", "dispatched", "in_progress", "resolved",
                                "closed"]))
-    return Report(number=f"{settings.REPORT_NUMBER_PREFIX}{day:%Y%m%d}{numbers[day]:06d}",
-                  reporter=reporter, category=rng.choice(categories), description="路灯不亮",
-                  lat=lat, lng=lng, grid=grid, region_code=grid.community.code, status=status,
-                  content_check="pass", created_at=created)
+    number = f"{settings.REPORT_NUMBER_PREFIX}{day:%Y%m%d}{numbers[day]:06d}"
+    return Report(number=number, reporter=reporter, category=rng.choice(categories),
+                  description="路灯不亮", lat=lat, lng=lng, grid=grid,
+                  region_code=grid.community.code, status=status, content_check="pass",
+                  created_at=created, photo_count=1, thumbnail_name=f"photos/h/{number}_t.jpg")
 
 
 def _visible_ids(accounts: dict, reports: list, users: dict) -> dict[str, list[int]]:

@@ -65,12 +65,15 @@ def build_reports(count: int, rng: random.Random, *, history: bool = True) -> No
         for i in range(start, min(start + 5000, count)):
             grid = rng.choice(grids)
             status = "closed" if rng.random() < 0.6 else rng.choice(statuses)
+            number = f"BH{i:014d}"
             batch.append(Report(
-                number=f"BH{i:014d}", reporter=rng.choice(reporters), category=rng.choice(categories),
+                number=number, reporter=rng.choice(reporters), category=rng.choice(categories),
                 description="路灯不亮", lat=LAT0 + rng.random() * SPAN_LAT,
                 lng=LNG0 + rng.random() * SPAN_LNG, grid=grid, region_code=grid.community.code,
                 status=status, content_check="pass",
-                created_at=now - timedelta(seconds=rng.randrange(365 * 86400))))
+                created_at=now - timedelta(seconds=rng.randrange(365 * 86400)),
+                photo_count=int(history),  # the photo below
+                thumbnail_name=f"photos/b/{number}_t.jpg" if history else ""))
         reports = Report.objects.bulk_create(batch)
         if not history:
             continue
@@ -78,8 +81,8 @@ def build_reports(count: int, rng: random.Random, *, history: bool = True) -> No
             report=r, action="submit", actor_id=r.reporter_id, to_status="submitted",
             level="community", at=r.created_at) for r in reports])
         Photo.objects.bulk_create([Photo(
-            owner_id=r.reporter_id, report=r, kind="before", image=f"photos/b/{r.pk}.jpg",
-            thumbnail=f"photos/b/{r.pk}_t.jpg", content_type="image/jpeg", width=2000,
+            owner_id=r.reporter_id, report=r, kind="before", image=f"photos/b/{r.number}.jpg",
+            thumbnail=r.thumbnail_name, content_type="image/jpeg", width=2000,
             height=1500, original_format="JPEG", original_bytes=2_500_000, sha256="0" * 64)
             for r in reports])
     with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would

@@ -137,3 +137,8 @@ class PhotoAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        """A report's photos are its evidence, and the report keeps their count and its
+        thumbnail: no one deletes them here (unattached ones are swept by a task)."""
+        return False

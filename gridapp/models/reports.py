@@ -181,6 +181,12 @@ class Report(models.Model):
     photo_distance_m = models.FloatField(
         _("largest distance of a photo's EXIF point (m)"), null=True, blank=True)
     location_suspect = models.BooleanField(_("photo taken far from the point"), default=False)
+    # What a page of reports shows of the photos, kept here by the two services that attach
+    # them (intake's before photos, resolve's after photos): counted on every page, they
+    # cost the list two subqueries and a sixth of its CPU (docs/performance.md).
+    photo_count = models.PositiveIntegerField(_("photos"), default=0)
+    thumbnail_name = models.CharField(_("first before photo's thumbnail"), max_length=255,
+                                      blank=True, default="")
     # The workflow (gridapp.workflow): the department the responsibility table suggests on
     # accept, the SLA clock of the current level, the supervision flag, resolution and rating.
     suggested_department = models.ForeignKey(

@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import (Avg, BooleanField, CharField, Count, F, Func, OuterRef, Prefetch,
+from django.db.models import (Avg, BooleanField, CharField, Count, F, Func, Prefetch,
                               Q, QuerySet, Subquery, Value)
-from django.db.models.functions import Coalesce, Floor
+from django.db.models.functions import Floor
 
 from accounts.models import User
 from gridapp import divisions
@@ -105,8 +105,11 @@ LIST_COLUMNS = (*(field.name for field in Report._meta.concrete_fields),
 
 
 def with_list_details(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """What the list serializer reads, in one query (`_joined`), no column more."""
-    return _joined(reports).only(*LIST_COLUMNS)
+    """What the list serializer reads, in one query, no column more (the photos' count
+    and thumbnail are the report's own)."""
+    return (reports.select_related("category__parent", "grid", "reporter", "department",
+                                   "suggested_department")
+            .only(*LIST_COLUMNS))
 
 
 DETAIL_RELATED = ("category__parent", "grid", "reporter", "department", "suggested_department",
@@ -114,9 +117,7 @@ DETAIL_RELATED = ("category__parent", "grid", "reporter", "department", "suggest
 
 
 def with_details(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """What a report's page reads: the rows joined whole, its photos and timeline (the
-    photos counted and the thumbnail named from these, not by `_joined`'s subqueries,
-    which cost a third of the statement's making)."""
+    """What a report's page reads: the rows joined whole, its photos and timeline."""
     events = ReportEvent.objects.select_related("actor").order_by("at", "pk")
     return (reports.select_related(*DETAIL_RELATED)
             .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("pk")),
@@ -142,21 +143,6 @@ def _prefetched(report: Report, relation: str, rows: list) -> None:
     queryset = getattr(report, relation).all()
     queryset._result_cache, queryset._prefetch_done = rows, True
     report.__dict__.setdefault("_prefetched_objects_cache", {})[relation] = queryset
-
-
-def _joined(reports: QuerySet[Report]) -> QuerySet[Report]:
-    """The related rows joined; the photos counted (`photo_count`) and the first
-    before-photo's thumbnail named (`thumbnail_name`) by subqueries, which the database
-    runs for the rows returned only, instead of a second query loading every photo.
-    The detail, which loads its photos anyway, derives the same two figures from them
-    (`ReportDetailSerializer.get_thumbnail_url`); a test holds the two ways equal."""
-    photos = Photo.objects.filter(report=OuterRef("pk")).order_by()
-    first_before = photos.filter(kind=Photo.Kind.BEFORE).order_by("pk").values("thumbnail")[:1]
-    return (reports.select_related("category__parent", "grid", "reporter", "department",
-                                   "suggested_department")
-            .annotate(photo_count=Coalesce(Subquery(
-                          photos.values("report").annotate(n=Count("pk")).values("n")), 0),
-                      thumbnail_name=Subquery(first_before)))
 
 
 @dataclass(frozen=True)

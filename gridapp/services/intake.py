@@ -27,7 +27,7 @@ from gridapp.models import Category, Grid, Photo, Report, ReportCounter, ReportE
 from gridapp.selectors.grids import locate_grid
 from gridapp.selectors.roles import roles_of
 
-from .photos import claim_photos
+from .photos import claim_photos, unattached_photos
 from .projects import join_live_project
 from .timeline import record_event
 
@@ -134,13 +134,16 @@ def _file(*, actor: User, category: Category, description: str, lat: float, lng:
     if grid is None:
         raise OutsideAllGrids()
     now = timezone.now()
+    photos = unattached_photos(photo_ids, actor=actor) if photo_ids else []
     report = Report.objects.create(
         number=next_report_number(timezone.localdate(now)), reporter=actor, source=source,
         category=category, description=description, address=address, lat=lat, lng=lng,
         coord_type=coord_type, grid=grid, region_code=_community_code(grid), urgent=urgent,
         content_check=content_check, created_at=now, caller_name=caller.name,
-        caller_phone=caller.phone, caller_email=caller.email, **intake_clocks(urgent, now))
-    photos = attach_photos(report, photo_ids, actor=actor, kind=Photo.Kind.BEFORE, now=now)
+        caller_phone=caller.phone, caller_email=caller.email, **intake_clocks(urgent, now),
+        **_photo_facts(photos, lat, lng))
+    if photos:
+        attach_photos(report, photos, actor=actor, now=now)
     join_live_project(report)
     # The grid's leader hears of it, after commit.
     event = record_event(report, ReportEvent.Action.SUBMIT, actor=actor, from_status="",
@@ -179,28 +182,29 @@ def _bumped(day: date) -> int | None:
     return None if row is None else row[0]
 
 
-def attach_photos(report: Report, photo_ids: Sequence[int], *, actor: User, kind: str,
-                  now: datetime) -> list[Photo]:
-    """The before photos of a new report, and the report flagged if they were taken far
-    from its point. Answers the photos (the new report's answer shows them)."""
-    if not photo_ids:
-        return []
-    claim_photos(report, photo_ids, actor=actor, kind=kind, now=now)
-    photos = list(report.photos.all())
-    _flag_distant_photos(report, photos)
-    return photos
-
-
-def _flag_distant_photos(report: Report, photos: list[Photo]) -> None:
-    """The farthest EXIF point from the report's; over the threshold the report is
-    flagged for the dispatcher (an old photo, or one taken elsewhere)."""
-    distances = [geo.distance_m(report.lat, report.lng, photo.exif_lat, photo.exif_lng)
+def _photo_facts(photos: list[Photo], lat: float, lng: float) -> dict:
+    """What a new report keeps of its before photos, known before it is written: their
+    count, the first one's thumbnail (what a page of reports shows), and the farthest
+    EXIF point from the report's; over the threshold the report is flagged for the
+    dispatcher (an old photo, or one taken elsewhere)."""
+    facts = {"photo_count": len(photos),
+             "thumbnail_name": photos[0].thumbnail.name if photos else ""}
+    distances = [geo.distance_m(lat, lng, photo.exif_lat, photo.exif_lng)
                  for photo in photos if photo.exif_lat is not None]
-    if not distances:
-        return
-    report.photo_distance_m = round(max(distances), 1)
-    report.location_suspect = report.photo_distance_m > settings.REPORT_PHOTO_DISTANCE_M
-    report.save(update_fields=["photo_distance_m", "location_suspect"])
+    if distances:
+        farthest = round(max(distances), 1)
+        facts |= {"photo_distance_m": farthest,
+                  "location_suspect": farthest > settings.REPORT_PHOTO_DISTANCE_M}
+    return facts
+
+
+def attach_photos(report: Report, photos: list[Photo], *, actor: User, now: datetime) -> None:
+    """The new report's before photos (`unattached_photos`, read before it was written)
+    claimed for it, and the objects in hand made to say so (the answer shows them)."""
+    claim_photos(report, [photo.pk for photo in photos], actor=actor, kind=Photo.Kind.BEFORE,
+                 now=now)
+    for photo in photos:
+        photo.report, photo.kind, photo.attached_at = report, Photo.Kind.BEFORE, now
 
 
 def possible_duplicates(report: Report) -> list[Duplicate]:

@@ -50,17 +50,30 @@ def _pixels_key(actor: User, now: datetime) -> str:
     return PIXELS_KEY.format(user=actor.pk, hour=now)
 
 
+def unattached_photos(photo_ids: Iterable[int], *, actor: User) -> list[Photo]:
+    """The actor's photos `photo_ids`, attached to no report yet, in upload order; raises
+    unless all of them are. A read: `claim_photos` attaches them (and checks again)."""
+    ids = set(photo_ids)
+    photos = list(Photo.objects.filter(pk__in=ids, owner=actor, report__isnull=True)
+                  .order_by("pk"))
+    if len(photos) != len(ids):
+        raise PhotoInvalid()
+    return photos
+
+
 def claim_photos(report: Report, photo_ids: Iterable[int], *, actor: User, kind: str,
-                 now: datetime) -> None:
+                 now: datetime) -> int:
     """Attach the actor's unattached photos to `report` with one conditional UPDATE (on
-    submission: before photos; on resolve: after photos). A photo that is someone else's,
-    attached meanwhile or swept as an orphan makes the count differ, and raises: the
-    caller's whole transaction rolls back."""
+    submission: before photos; on resolve: after photos) and answer how many. A photo
+    that is someone else's, attached meanwhile or swept as an orphan makes the count
+    differ, and raises: the caller's whole transaction rolls back. The caller keeps the
+    report's `photo_count` (and `thumbnail_name`) in step."""
     ids = set(photo_ids)
     claimed = Photo.objects.filter(pk__in=ids, owner=actor, report__isnull=True).update(
         report=report, kind=kind, attached_at=now)
     if claimed != len(ids):
         raise PhotoInvalid()
+    return claimed
 
 
 def upload_photo(processed: ProcessedPhoto, *, actor: User,

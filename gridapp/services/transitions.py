@@ -178,9 +178,12 @@ def resolve_report(report: Report, *, actor: User, note: str, photo_ids: Sequenc
     if not photo_ids:
         raise AfterPhotoRequired()
     now = timezone.now()
-    commit(report, Step(Action.RESOLVE, note, {"resolved_at": now}, report.department),
-            actor=actor, now=now)
-    claim_photos(report, photo_ids, actor=actor, kind=Photo.Kind.AFTER, now=now)
+    claimed = claim_photos(report, photo_ids, actor=actor, kind=Photo.Kind.AFTER, now=now)
+    # The count read with the report is still the row's: only intake and resolve change
+    # it, and a resolve since then would have moved the status `commit` checks.
+    commit(report, Step(Action.RESOLVE, note, {
+        "resolved_at": now, "photo_count": report.photo_count + claimed}, report.department),
+        actor=actor, now=now)
     return report
 
 

@@ -127,17 +127,19 @@ def make_reports(count: int, *, reporter, grid_code: str = "HHL-05",
     grid = Grid.objects.select_related("community").get(code=grid_code)
     cat = Category.objects.get(code=category)
     start = Report.objects.count()
+    numbers = [f"T{start + i:014d}" for i in range(count)]
     reports = Report.objects.bulk_create([Report(
-        number=f"T{start + i:014d}", reporter=reporter, category=cat, description=f"report {i}",
+        number=number, reporter=reporter, category=cat, description=f"report {i}",
         lat=point[0], lng=point[1], grid=grid, region_code=grid.community.code, status=status,
-        department=department, content_check=Report.ContentCheck.PASSED)
-        for i in range(count)])
+        department=department, content_check=Report.ContentCheck.PASSED, photo_count=photos,
+        thumbnail_name=f"photos/t/{number}-0_t.jpg" if photos else "")
+        for i, number in enumerate(numbers)])
     ReportEvent.objects.bulk_create([ReportEvent(
         report=r, action=ReportEvent.Action.SUBMIT, actor=reporter, to_status=r.status,
         level=r.level) for r in reports])
     Photo.objects.bulk_create([Photo(
-        owner=reporter, report=r, kind=Photo.Kind.BEFORE, image=f"photos/t/{r.pk}-{k}.jpg",
-        thumbnail=f"photos/t/{r.pk}-{k}_t.jpg", content_type="image/jpeg", width=64,
+        owner=reporter, report=r, kind=Photo.Kind.BEFORE, image=f"photos/t/{r.number}-{k}.jpg",
+        thumbnail=f"photos/t/{r.number}-{k}_t.jpg", content_type="image/jpeg", width=64,
         height=48, original_format="JPEG", original_bytes=1000, sha256="0" * 64)
         for r in reports for k in range(photos)])
     return reports

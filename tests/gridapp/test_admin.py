@@ -109,3 +109,12 @@ def test_the_photo_list_is_searched_by_report_number(operator, reports):
     number = reports["overdue"].number
     page = operator.get(reverse("admin:gridapp_photo_changelist") + f"?q={number}")
     assert {p.report_id for p in page.context["cl"].result_list} == {reports["overdue"].pk}
+
+
+def test_a_reports_photos_cannot_be_deleted_from_the_back_office(operator, reports):
+    photo = reports["overdue"].photos.get()
+    page = operator.get(reverse("admin:gridapp_photo_delete", args=[photo.pk]))
+    assert page.status_code == 403
+    page = operator.get(reverse("admin:gridapp_photo_changelist"))
+    assert "delete_selected" not in page.context["cl"].model_admin.get_actions(page.wsgi_request)
+    assert reports["overdue"].photos.count() == 1

@@ -1,11 +1,14 @@
 """POST /api/v1/reports/: intake, numbers, duplicates, the photo flag, the content check."""
 
+import importlib
+import io
 import re
 import threading
 from datetime import date, timedelta
 
 import pytest
 from freezegun import freeze_time
+from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -349,20 +352,46 @@ def test_the_new_reports_answer_is_its_detail_as_read_afterwards(api, filing):
     detail = client.get(f"/api/v1/reports/{answered.pop('id')}/").json()
     answered.pop("possible_duplicates")
     assert answered == {key: value for key, value in detail.items() if key != "id"}
-    # The detail counts the photos and names the thumbnail from its photos; the list
-    # by subqueries in SQL: the same figures.
+    # The photo figures the report keeps are its photos', in the detail and the list.
+    photos = list(Photo.objects.filter(report=detail["id"]).order_by("pk"))
+    assert detail["photo_count"] == len(photos) == len(detail["photos"]["before"])
+    if photos:
+        assert detail["thumbnail_url"].split("?")[0].endswith(photos[0].thumbnail.name)
+    else:
+        assert detail["thumbnail_url"] is None
     [listed] = [r for r in client.get("/api/v1/reports/").json()["results"]
                 if r["id"] == detail["id"]]
     assert (listed["photo_count"], listed["thumbnail_url"]) == (
         detail["photo_count"], detail["thumbnail_url"])
 
 
+def test_the_migration_and_the_command_fill_the_photo_figures_as_the_services_keep_them(api):
+    client = api("resident1")
+    with_photos = submit(client, photo_ids=[uploaded_photo_id(client) for _i in range(2)])
+    ids = (with_photos.json()["id"], submit(client).json()["id"])
+    kept = photo_figures(*ids)
+    first = Photo.objects.filter(report=ids[0]).order_by("pk").first()
+    assert kept == {ids[0]: (2, first.thumbnail.name), ids[1]: (0, "")}
+    Report.objects.update(photo_count=0, thumbnail_name="")
+    importlib.import_module("gridapp.migrations.0017_report_photo_count").fill(Report, Photo)
+    assert photo_figures(*ids) == kept
+    Report.objects.update(photo_count=7, thumbnail_name="photos/elsewhere.jpg")
+    call_command("fill_report_facts", "photos", stdout=io.StringIO())  # after a release
+    assert photo_figures(*ids) == kept
+
+
+def photo_figures(*ids: int) -> dict[int, tuple]:
+    rows = Report.objects.filter(pk__in=ids).values_list("pk", "photo_count", "thumbnail_name")
+    return {pk: tuple(figures) for pk, *figures in rows}
+
+
 def test_a_new_report_costs_the_same_queries_whatever_its_photos(
         api, django_assert_num_queries):
-    # The JWT user; the category; the roles' token; the grid index's token; the day's
+    # The JWT user; the category; the roles' token; the grid index's token; the photos
+    # to claim, read (their count, thumbnail and distance go into the report); the day's
     # number (bumped and read in one); the community's code; the report; the photos
-    # claimed, then read (the distance check and the answer); a live project?; the
-    # event; its recipients (leaders, dispatchers) and their outbox row; duplicates.
+    # claimed; a live project?; the event; its recipients (leaders, dispatchers) and
+    # their outbox row; duplicates.
     client = api("resident1")
     submit(client)  # the day's counter row exists, as it does after the day's first report
     for photos in (0, 1, 3):

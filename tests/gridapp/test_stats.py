@@ -204,7 +204,7 @@ def test_the_report_keeps_its_timelines_facts_and_the_migration_finds_the_same(
         Report, ReportEvent)
     assert timeline_facts(verified, unverified) == facts
     Report.objects.filter(pk=verified).update(closed_at=None, reopened=False)
-    call_command("fill_timeline_facts", stdout=io.StringIO())  # after a release
+    call_command("fill_report_facts", "timeline", stdout=io.StringIO())  # after a release
     assert timeline_facts(verified, unverified) == facts
 
 

@@ -313,6 +313,22 @@ def test_resolve_needs_at_least_one_after_photo(api, in_progress):
     assert in_progress.status == "in_progress"
 
 
+def test_the_after_photos_are_counted_and_the_thumbnail_stays_the_first_before(
+        api, in_progress):
+    handler = api("handler-lighting")
+    before = api("resident1").get(f"/api/v1/reports/{in_progress.pk}/").json()
+    first, second = uploaded_photo_id(handler), uploaded_photo_id(handler)
+    ok(act(handler, in_progress.pk, "resolve", note="修好了", photo_ids=[first, second]))
+    for reader in (handler, api("resident1")):
+        detail = reader.get(f"/api/v1/reports/{in_progress.pk}/").json()
+        [listed] = [r for r in reader.get("/api/v1/reports/").json()["results"]
+                    if r["id"] == in_progress.pk]
+        for shown in (detail, listed):
+            assert shown["photo_count"] == 3 == Photo.objects.filter(report=in_progress).count()
+            assert shown["thumbnail_url"] == before["thumbnail_url"] is not None
+    assert [p["id"] for p in detail["photos"]["after"]] == [first, second]
+
+
 def test_resolve_refuses_someone_elses_or_an_attached_photo_and_changes_nothing(
         api, user, in_progress):
     handler = api("handler-lighting")

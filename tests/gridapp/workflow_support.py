@@ -65,7 +65,8 @@ def snapshot(report: Report) -> tuple:
     """What a refused action must leave untouched."""
     report = Report.objects.get(pk=report.pk)
     return (report.status, report.level, report.department_id, report.due_at,
-            report.rating, report.updated_at, ReportEvent.objects.filter(report=report).count())
+            report.rating, report.updated_at, report.photo_count,
+            ReportEvent.objects.filter(report=report).count())
 
 
 def after_photo(client) -> int:

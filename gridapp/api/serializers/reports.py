@@ -240,7 +240,7 @@ class ReportSerializer(serializers.ModelSerializer):
         return lifecycle.allowed_actions(report, request.user) if request else []
 
     def get_thumbnail_url(self, report: Report) -> str | None:
-        """The first photo before, read from `thumbnail_name` (`with_list_details`)."""
+        """The first photo before (the report keeps its thumbnail's name)."""
         name = report.thumbnail_name
         return _absolute(self.context.get("request"), THUMBNAILS.url(name)) if name else None
 
@@ -278,17 +278,6 @@ class ReportDetailSerializer(ReportSerializer):
                 "timeline": [timeline.to_representation(e) for e in report.events.all()],
                 "project": self.get_project(report), "caller": self.get_caller(report),
                 "extension": self.get_extension(report)}
-
-    def get_thumbnail_url(self, report: Report) -> str | None:
-        """The first photo before, from the photos the detail shows (`with_details`
-        prefetches them): the list names it by a subquery instead (`_joined`), and
-        `test_the_new_reports_answer_is_its_detail_as_read_afterwards` holds both equal."""
-        first = next((p for p in report.photos.all() if p.kind == Photo.Kind.BEFORE), None)
-        return None if first is None else _absolute(self.context.get("request"),
-                                                    THUMBNAILS.url(first.thumbnail.name))
-
-    def get_photo_count(self, report: Report) -> int:
-        return len(report.photos.all())
 
     @extend_schema_field({"type": "object", "nullable": True, "properties": {
         "hours": {"type": "integer"}, "requested_at": {"type": "string", "format": "date-time"}}})
