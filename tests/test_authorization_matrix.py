@@ -9,7 +9,6 @@ POSTs run inside a transaction that is rolled back, so one user's action never c
 what the next one sees."""
 
 import datetime as dt
-import re
 from decimal import Decimal
 
 import pytest

@@ -3,7 +3,6 @@ report (by date, grid, region, department, reporter, overdue) and to see it whol
 
 from django.contrib import admin
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _

@@ -394,9 +394,10 @@ def test_a_new_report_costs_the_same_queries_whatever_its_photos(
     # their outbox row; duplicates.
     client = api("resident1")
     submit(client)  # the day's counter row exists, as it does after the day's first report
-    for photos in (0, 1, 3):
-        photo_ids = [uploaded_photo_id(client) for _i in range(photos)]
-        with django_assert_num_queries(18 if photos else 16):
+    taken_nearby = jpeg_bytes(exif=camera_exif(gcj02=offset(HHL05_POINT, 20)))
+    for photos, content in ((0, None), (1, None), (3, None), (2, taken_nearby)):
+        photo_ids = [uploaded_photo_id(client, content) for _i in range(photos)]
+        with django_assert_num_queries(18 if photos else 16):  # EXIF points or none
             assert submit(client, photo_ids=photo_ids).status_code == 201
 
 
