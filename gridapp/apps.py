@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,13 @@ class GridappConfig(AppConfig):
     verbose_name = _("grids")
     name = "gridapp"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from accounts.authentication import annotate_user
+
+        from .models import RolesVersion
+
+        # `selectors.roles` reads the token on every scoped request: with the user, it
+        # costs no query of its own.
+        annotate_user("roles_token", Subquery(
+            RolesVersion.objects.filter(user_id=OuterRef("pk")).values("token")))

@@ -92,3 +92,26 @@ def test_without_a_replica_nobody_is_pinned(api, user):
     api("leader5").post("/api/v1/reports/", {"category": "clutter", "description": "楼道堆物",
                                              "photo_ids": [], **HHL05}, format="json")
     assert not db.pinned_to_primary(user("leader5").pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_roles_are_read_on_the_primary_where_their_token_is(replica, settings):
+    # The API's authentication loads the roles token with the user on the primary; roles
+    # loaded from a lagging replica would be kept under a token that calls them current.
+    # With the router installed and outside a transaction, reads would go to the replica
+    # (not declared here: reading there would fail).
+    from accounts.models import User
+    from gridapp.models import Grid, LeaderTerm, Region
+    from gridapp.selectors import roles
+
+    settings.DATABASE_ROUTERS = ["config.db.ReplicaRouter"]
+    user = User.objects.create(username="leader-of-one")
+    region = Region.objects.create(code="450502001001", name="测试社区", level="community")
+    square = [[109.0, 21.4], [109.01, 21.4], [109.01, 21.41], [109.0, 21.41], [109.0, 21.4]]
+    grid = Grid.objects.create(code="T-01", name="测试网格", community=region,
+                               boundary={"type": "Polygon", "coordinates": [square]})
+    LeaderTerm.objects.create(grid=grid, user=user, start_date="2020-01-01")
+    user = User.objects.get(pk=user.pk)
+    with db.replica_reads():
+        assert Report.objects.db == db.REPLICA
+        assert roles.roles_of(user).led_grid_ids == {grid.pk}

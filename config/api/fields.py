@@ -70,7 +70,7 @@ def datetime_text(value: object, zone: dt.tzinfo | None = None) -> str | None:
 
 
 def datetime_writer() -> Callable[[object], str | None]:
-    """`datetime_text` with the current time zone read once, for a row or a response that
-    writes many date-times: reading it (a context-local lookup) costs 3 µs, twice the
-    writing (a page of 20 reports writes 160 date-times)."""
+    """`datetime_text` with the current time zone read once, for a response that writes
+    many date-times (the map's features): reading it, a context-local lookup, costs 3 µs,
+    twice the writing."""
     return functools.partial(datetime_text, zone=timezone.get_current_timezone())

@@ -183,7 +183,7 @@ class Report(models.Model):
     location_suspect = models.BooleanField(_("photo taken far from the point"), default=False)
     # What a page of reports shows of the photos, kept here by the two services that attach
     # them (intake's before photos, resolve's after photos): counted on every page, they
-    # cost the list two subqueries and a sixth of its CPU (docs/performance.md).
+    # cost the list two subqueries, about 1 ms of a page's 7 (docs/performance.md).
     photo_count = models.PositiveIntegerField(_("photos"), default=0)
     thumbnail_name = models.CharField(_("first before photo's thumbnail"), max_length=255,
                                       blank=True, default="")

@@ -3,11 +3,12 @@
 
 Residents and members get their role from active grid memberships, leaders from a leader
 term covering today, back-office staff from `StaffRole` rows. Every scoped request asks
-for them, so `roles_of(user)` costs one query when warm: it reads the user's
-`RolesVersion` token (which the database changes by trigger with every write to those
-rows) and answers from roles this process loaded under the same token, user, day and
-superuser flag. Otherwise it loads them in two more queries, whatever the number of rows.
-Either way the answer is memoised on the user object for the request.
+for them, so `roles_of(user)` costs one query when warm, none behind the API's
+authentication (which loads it with the user): it reads the user's `RolesVersion` token
+(which the database changes by trigger with every write to those rows) and answers from
+roles this process loaded under the same token, user, day and superuser flag. Otherwise
+it loads them in two more queries, whatever the number of rows. Either way the answer is
+memoised on the user object for the request.
 """
 
 import threading
@@ -15,7 +16,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from django.db import connections
+from django.db import connections, router
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -118,31 +119,41 @@ _TOKEN_SQL = f"SELECT token FROM {RolesVersion._meta.db_table} WHERE user_id = %
 
 
 def _recent_or_loaded(user: User) -> Roles:
-    token = _token(user.pk)
+    # Roles are read where writes go, as their token is: the API's authentication loads it
+    # with the user before a view allows replica reads, and roles loaded from a lagging
+    # replica would be kept under a token that says they are current.
+    database = router.db_for_write(RolesVersion)
+    token = _token(user, database)
     if token == 0:  # no role row of theirs was ever written: nothing worth keeping
-        return _load_roles(user)
-    key = (RolesVersion.objects.db, user.pk, token, timezone.localdate(), user.is_superuser)
+        return _load_roles(user, database)
+    key = (database, user.pk, token, timezone.localdate(), user.is_superuser)
     roles = _recent.get(key)
     if roles is None:
-        roles = _load_roles(user)
+        roles = _load_roles(user, database)
         _recent.put(key, roles)
     return roles
 
 
-def _token(user_id: int) -> int:
-    with connections[RolesVersion.objects.db].cursor() as cursor:
-        cursor.execute(_TOKEN_SQL, [user_id])
+def _token(user: User, database: str) -> int:
+    """The user's token as the API's authentication loaded it with the user (registered
+    in `GridappConfig.ready`: the roles as of the request's start), or read now (the
+    console's and the admin's session users, a user built by a task)."""
+    if "roles_token" in user.__dict__:
+        return user.roles_token or 0
+    with connections[database].cursor() as cursor:
+        cursor.execute(_TOKEN_SQL, [user.pk])
         row = cursor.fetchone()
     return row[0] if row else 0
 
 
-def _load_roles(user: User) -> Roles:
+def _load_roles(user: User, database: str) -> Roles:
     today = timezone.localdate()
-    staff = tuple(StaffRole.objects.filter(user=user).order_by("pk")
+    staff = tuple(StaffRole.objects.using(database).filter(user=user).order_by("pk")
                   .select_related("region", "department__region"))
     leads = LeaderTerm.objects.filter(current_terms_q(today), user=user)
     belongs = GridMembership.objects.filter(user=user, status=GridMembership.Status.ACTIVE)
-    grids = list(Grid.objects.filter(Q(pk__in=leads.values("grid_id")) | Q(pk__in=belongs.values("grid_id")))
+    grids = list(Grid.objects.using(database)
+                 .filter(Q(pk__in=leads.values("grid_id")) | Q(pk__in=belongs.values("grid_id")))
                  .annotate(led=Exists(leads.filter(grid=OuterRef("pk"))),
                            member=Exists(belongs.filter(grid=OuterRef("pk"))))
                  .order_by("pk").values_list("id", "code", "community__code", "led", "member"))

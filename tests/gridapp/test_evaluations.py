@@ -449,12 +449,12 @@ def test_the_list_costs_the_same_queries_for_any_number_of_departments(
     client = api("dispatcher-street")
     query = {"period": "2026-11", "region": region(STREET).pk}
     client.get("/api/v1/evaluations/", query)  # warm the roles
-    # user, roles token, region, publication, count, the page
-    with django_assert_num_queries(6):
+    # the user with the roles token, region, publication, count, the page
+    with django_assert_num_queries(5):
         client.get("/api/v1/evaluations/", query)
 
 
-@pytest.mark.parametrize("department,queries", [("dj-idle", 4), ("dj-enforcement", 5)])
+@pytest.mark.parametrize("department,queries", [("dj-idle", 3), ("dj-enforcement", 4)])
 def test_the_reports_behind_a_scorecard_cost_a_fixed_number_of_queries(
         api, user, django_assert_num_queries, department, queries):
     November(user)
@@ -462,7 +462,7 @@ def test_the_reports_behind_a_scorecard_cost_a_fixed_number_of_queries(
     client = api("dispatcher-street")
     path = f"/api/v1/evaluations/{card['id']}/reports/"
     client.get(path)  # warm the roles
-    # user, roles token, the scorecard, count, and (when the count is not 0) the page
+    # the user with the roles token, the scorecard, count, and (when the count is not 0) the page
     # with its reports joined: never one query per report
     with django_assert_num_queries(queries):
         client.get(path)

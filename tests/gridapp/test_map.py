@@ -75,21 +75,21 @@ def test_a_newcomer_sees_no_grids_on_the_map(api, world):
     assert features(api("newcomer"), "/api/v1/map/grids.geojson") == []
 
 
-# The JWT user (1), roles (3 for staff), then one query for the rows: the map reads plain
-# values, never model instances.
+# The JWT user with the roles token (1), roles (2 for staff, the first time), then one
+# query for the rows: the map reads plain values, never model instances.
 @pytest.mark.parametrize("count", [1, 50])
 def test_the_report_map_costs_the_same_queries_for_1_and_50_reports(
         api, world, user, django_assert_num_queries, count):
     make_reports(count, reporter=user("resident1"))
     client = api("dispatcher-city")
-    with django_assert_num_queries(1 + 3 + 1):
+    with django_assert_num_queries(1 + 2 + 1):
         assert len(features(client, "/api/v1/map/reports.geojson")) == count
 
 
 def test_the_grid_map_costs_one_query_after_the_user_and_roles(
         api, world, django_assert_num_queries):
     client = api("dispatcher-city")
-    with django_assert_num_queries(1 + 3 + 1):
+    with django_assert_num_queries(1 + 2 + 1):
         assert len(features(client, "/api/v1/map/grids.geojson")) == 11
 
 

@@ -330,10 +330,10 @@ def test_the_members_list_filters_by_status(api, user):
     assert [m["user"]["display_name"] for m in response.json()["results"]] == ["newcomer"]
 
 
-# Budget, for the grid's leader: 1 the JWT user, 3 `roles_of` the first time (the roles
-# token, staff roles, the grids led or belonged to with their communities), 1 the grid,
-# 1 the page count, 1 the memberships with their users.
-MEMBERS_LIST_QUERIES = 7
+# Budget, for the grid's leader: 1 the JWT user with the roles token, 2 `roles_of` the
+# first time (staff roles, the grids led or belonged to with their communities), 1 the
+# grid, 1 the page count, 1 the memberships with their users.
+MEMBERS_LIST_QUERIES = 6
 
 
 @pytest.mark.parametrize("extra_members", [0, 8])

@@ -204,10 +204,10 @@ def test_a_year_that_cannot_be_read_is_400_naming_it(api, year):
     assert "year" in response.json()["fields"]
 
 
-# The JWT user (1); the grid with its community (1); the leader's roles, loaded for the
-# first time in the test (token, staff roles, grids: 3); the terms and their figures (4);
-# the leaders' names (1). However many reports and terms.
-PERFORMANCE_QUERIES = 10
+# The JWT user with the roles token (1); the grid with its community (1); the leader's
+# roles, loaded for the first time in the test (staff roles, grids: 2); the terms and
+# their figures (4); the leaders' names (1). However many reports and terms.
+PERFORMANCE_QUERIES = 9
 
 
 @pytest.mark.parametrize("reports", [0, 30])

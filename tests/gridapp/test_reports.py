@@ -387,7 +387,7 @@ def photo_figures(*ids: int) -> dict[int, tuple]:
 
 def test_a_new_report_costs_the_same_queries_whatever_its_photos(
         api, django_assert_num_queries):
-    # The JWT user; the category; the roles' token; the grid index's token; the photos
+    # The JWT user with the roles token; the category; the grid index's token; the photos
     # to claim, read (their count, thumbnail and distance go into the report); the day's
     # number (bumped and read in one); the community's code; the report; the photos
     # claimed; a live project?; the event; its recipients (leaders, dispatchers) and
@@ -397,7 +397,7 @@ def test_a_new_report_costs_the_same_queries_whatever_its_photos(
     taken_nearby = jpeg_bytes(exif=camera_exif(gcj02=offset(HHL05_POINT, 20)))
     for photos, content in ((0, None), (1, None), (3, None), (2, taken_nearby)):
         photo_ids = [uploaded_photo_id(client, content) for _i in range(photos)]
-        with django_assert_num_queries(18 if photos else 16):  # EXIF points or none
+        with django_assert_num_queries(17 if photos else 15):  # EXIF points or none
             assert submit(client, photo_ids=photo_ids).status_code == 201
 
 

@@ -161,11 +161,11 @@ def test_roles_are_loaded_once_per_user_object(user, django_assert_num_queries):
 
 # --- query count of GET /me ------------------------------------------------------------------
 
-# The request's user (1); roles: the user's roles token (1), then, the first time for this
+# The request's user, with the user's roles token (1); then, the first time for this
 # token, staff roles with their regions and departments (1) and the grids led or belonged
 # to with their codes and communities (1); the memberships list with its grids (1).
 # Nothing per row.
-ME_QUERIES = 5
+ME_QUERIES = 4
 ME_QUERIES_WARM = ME_QUERIES - 2
 
 

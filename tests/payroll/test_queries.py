@@ -1,11 +1,11 @@
 """Query budgets of every payroll list and detail, with one row and with many.
 
-A finance officer's request costs 1 query for the JWT's user and 1 for `roles_of` (the
-user's roles token: the roles themselves were loaded by this process when the fixtures
-made the runs as finance1, and stay current while the token does; a cold load would add
-2, tests/gridapp/test_roles.py). A list
-adds COUNT and the page; everything a row shows comes in through select_related or an
-annotation, so the budget does not grow with the rows.
+A finance officer's request costs 1 query for the JWT's user, which brings the user's
+roles token along: `roles_of` then answers from the roles this process loaded when the
+fixtures made the runs as finance1, current while the token is (a cold load would add 2,
+tests/gridapp/test_roles.py). A list adds COUNT and the page; everything a row shows
+comes in through select_related or an annotation, so the budget does not grow with the
+rows.
 """
 
 import datetime as dt
@@ -18,7 +18,7 @@ from payroll.models import Suspension
 
 from .conftest import HHL, HPL, NOV, TEST_COMMUNITY
 
-AUTH_AND_ROLES = 1 + 1
+AUTH_AND_ROLES = 1  # the JWT's user with the roles token; the roles warm
 LIST = 2  # COUNT(*) and the page
 
 

@@ -328,7 +328,7 @@ def test_weights_come_from_the_nearest_region_up_the_tree(settings, region):
 
 # --- query budgets -------------------------------------------------------------------------
 
-AUTH_AND_ROLES = 1 + 3  # the JWT's user, then roles_of (see test_queries.py)
+AUTH_AND_ROLES = 1 + 2  # the JWT's user with the roles token, then the roles, cold
 
 
 @pytest.mark.parametrize("years", [1, 3])
