@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
@@ -50,15 +51,21 @@ def _pixels_key(actor: User, now: datetime) -> str:
     return PIXELS_KEY.format(user=actor.pk, hour=now)
 
 
+def _unattached(photo_ids: Iterable[int], actor: User) -> tuple[int, QuerySet[Photo]]:
+    """How many photos `photo_ids` names, and those of them that are the actor's and on no
+    report yet: a request may attach them only if that is all of them."""
+    ids = set(photo_ids)
+    return len(ids), Photo.objects.filter(pk__in=ids, owner=actor, report__isnull=True)
+
+
 def unattached_photos(photo_ids: Iterable[int], *, actor: User) -> list[Photo]:
     """The actor's photos `photo_ids`, attached to no report yet, in upload order; raises
     unless all of them are. A read: `claim_photos` attaches them (and checks again)."""
-    ids = set(photo_ids)
-    photos = list(Photo.objects.filter(pk__in=ids, owner=actor, report__isnull=True)
-                  .order_by("pk"))
-    if len(photos) != len(ids):
+    asked, photos = _unattached(photo_ids, actor)
+    found = list(photos.order_by("pk"))
+    if len(found) != asked:
         raise PhotoInvalid()
-    return photos
+    return found
 
 
 def claim_photos(report: Report, photo_ids: Iterable[int], *, actor: User, kind: str,
@@ -68,10 +75,9 @@ def claim_photos(report: Report, photo_ids: Iterable[int], *, actor: User, kind:
     that is someone else's, attached meanwhile or swept as an orphan makes the count
     differ, and raises: the caller's whole transaction rolls back. The caller keeps the
     report's `photo_count` (and `thumbnail_name`) in step."""
-    ids = set(photo_ids)
-    claimed = Photo.objects.filter(pk__in=ids, owner=actor, report__isnull=True).update(
-        report=report, kind=kind, attached_at=now)
-    if claimed != len(ids):
+    asked, photos = _unattached(photo_ids, actor)
+    claimed = photos.update(report=report, kind=kind, attached_at=now)
+    if claimed != asked:
         raise PhotoInvalid()
     return claimed
 
