@@ -44,7 +44,6 @@ import statistics
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 
 from _db import setup_django, throwaway_database  # noqa: E402  (benchmarks/ is on sys.path)
@@ -448,12 +447,6 @@ def year_end(args: argparse.Namespace) -> None:
         print(f"  {database_name()}; {reports:,} reports; seeding took "
               f"{time.perf_counter() - seeding:.0f} s")
         with override_settings(DEBUG=False, PAYROLL_YEAR_END_MIN_DAYS=0):
-            try:
-                import gridapp.selectors.performance  # noqa: F401  (issue 13's selector)
-            except ImportError:
-                print("  gridapp.selectors.performance is not there yet: a stand-in reads the "
-                      "terms in one query and gives them synthetic metrics")
-                _stand_in_selector()
             time_distribution()
 
 
@@ -490,29 +483,6 @@ def build_reports(count: int) -> None:
         Report.objects.bulk_create(batch)
     with connection.cursor() as cursor:  # fresh planner statistics, as autovacuum would
         cursor.execute("ANALYZE")
-
-
-def _stand_in_selector() -> None:
-    """The terms overlapping 2026 with synthetic metrics, in place of the selector: the
-    rest of create_distribution (scoring, 100,000 shares, netting) is then measured."""
-    from gridapp.models import LeaderTerm
-    from payroll.yearend import services
-
-    def performances(*, year, region, as_of):
-        @dataclass(frozen=True)
-        class Performance:
-            term_id: int
-            leader_id: int
-            grid_id: int
-            days_served: int
-            metrics: dict
-
-        synthetic = synthetic_performances(LeaderTerm.objects.count())
-        rows = LeaderTerm.objects.order_by("id").values_list("id", "user_id", "grid_id")
-        return [Performance(term, leader, grid, p.days_served, p.metrics)
-                for (term, leader, grid), p in zip(rows.iterator(), synthetic)]
-
-    services.leader_performances = performances
 
 
 if __name__ == "__main__":

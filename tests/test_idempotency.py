@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
-from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from freezegun import freeze_time
 from rest_framework.parsers import JSONParser, MultiPartParser

@@ -233,7 +233,7 @@ def test_the_demo_distribution_end_to_end(api, clock, user):
 
     notice = finance1().get(f"{base}/notice.csv")
     text = notice.content.decode("utf-8-sig")
-    assert f"HHL-01,leader1,365," in text and leader1_share in text and "3600.00" in text
+    assert "HHL-01,leader1,365," in text and leader1_share in text and "3600.00" in text
     assert "6231" not in text
     assert finance1().get(f"{base}/notice.xlsx").status_code == 200
 
