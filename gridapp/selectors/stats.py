@@ -62,10 +62,10 @@ def _submitted_in(reports: QuerySet[Report], window: Window) -> QuerySet[Report]
     """`reports` submitted in the window. SQLite keeps no statistics of a column's values:
     it guesses that a range of `created_at` holds few reports and reads them through the
     index, looking each one up in the table, where scanning the table costs a third of
-    that once the range holds most of them (a city's year of 200,000 reports: 1.7 s of
-    the statistics' 2.8; docs/performance.md). So where the window covers a large share of
-    the time since the first report, SQLite is kept off that index. PostgreSQL, which
-    knows how its reports spread over time, chooses for itself."""
+    that once the range holds most of them (a city's year of 200,000 reports: 2.8 s of
+    statistics that way, 1.3 s scanning; docs/performance.md). So where the window covers
+    a large share of the time since the first report, SQLite is kept off that index.
+    PostgreSQL, which knows how its reports spread over time, chooses for itself."""
     if (connections[reports.db].vendor != "sqlite"
             or _share_of_history(window, reports.db) < SCAN_SHARE):
         return reports.filter(window.q())

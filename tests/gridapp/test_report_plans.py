@@ -10,19 +10,15 @@ grids (one grid's share of a city of thousands is tiny), with fresh statistics
 production gets.
 """
 
-from datetime import timedelta
-
 import pytest
 from django.db import connection
-from django.utils import timezone
 from freezegun import freeze_time
 
-from accounts.models import User
-from gridapp.models import Category, Grid, Report
+from gridapp.models import Grid
 from gridapp.selectors.reports import visible_reports
 from tests.conftest import needs_postgres
 
-from .photos_support import make_reports
+from .photos_support import a_year_of_reports, make_reports
 
 pytestmark = needs_postgres
 
@@ -35,18 +31,9 @@ def city_sized(user) -> None:
     elsewhere, spread over a year."""
     with freeze_time("2026-06-01T09:00:00+08:00"):
         make_reports(3, reporter=user("resident1"))
-        others = User.objects.bulk_create(
-            [User(username=f"plan-reporter-{i}") for i in range(OTHER_REPORTERS)])
-        grids = list(Grid.objects.exclude(code="HHL-05").select_related("community"))
-        category, start = Category.objects.get(code="streetlight"), timezone.now()
-        Report.objects.bulk_create([Report(
-            number=f"P{i:014d}", reporter=others[i % OTHER_REPORTERS], category=category,
-            description="x", lat=21.48, lng=109.11, grid=grids[i % len(grids)],
-            region_code=grids[i % len(grids)].community.code,
-            created_at=start - timedelta(minutes=26 * i)) for i in range(OTHER_REPORTS)],
-            batch_size=2_000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE gridapp_report")
+        a_year_of_reports(OTHER_REPORTS, reporters=OTHER_REPORTERS, name="plan-reporter",
+                          grids=list(Grid.objects.exclude(code="HHL-05")
+                                     .select_related("community")))
 
 
 def plan_of(queryset) -> str:

@@ -17,33 +17,26 @@ from django.utils import timezone
 from freezegun import freeze_time
 
 from accounts.models import User
-from gridapp.models import Category, Grid, Report
+from gridapp.models import Grid
 from gridapp.selectors import stats
+
+from .photos_support import a_year_of_reports
 
 NOW = "2026-06-01T09:00:00+08:00"
 REPORTS = 20_000
 # A plan's line reading the window's reports: the outer statement's table, or the
 # routing's subquery of them (Django's alias V0), in SQLite's and PostgreSQL's words (not
 # the reporter's merged reports, U0).
-READS_REPORTS = re.compile(r"(SCAN|SEARCH) (gridapp_report|V0)\b|Scan .*on gridapp_report( v0)?  \(")
+READS_REPORTS = re.compile(r"(SCAN|SEARCH) (gridapp_report|V0)\b"
+                           r"|Scan .*on gridapp_report( v0)?  \(")
 
 
 @pytest.fixture
 def a_year_of_a_city(user) -> None:
     """A report every 26 minutes for a year, spread over the city's grids."""
     with freeze_time(NOW):
-        reporters = User.objects.bulk_create(
-            [User(username=f"stats-plan-{i}") for i in range(200)])
-        grids = list(Grid.objects.select_related("community"))
-        category, start = Category.objects.get(code="streetlight"), timezone.now()
-        Report.objects.bulk_create([Report(
-            number=f"S{i:014d}", reporter=reporters[i % len(reporters)], category=category,
-            description="x", lat=21.48, lng=109.11, grid=grids[i % len(grids)],
-            region_code=grids[i % len(grids)].community.code,
-            created_at=start - timedelta(minutes=26 * i)) for i in range(REPORTS)],
-            batch_size=2_000)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE gridapp_report")
+        a_year_of_reports(REPORTS, reporters=200, name="stats-plan",
+                          grids=list(Grid.objects.select_related("community")))
 
 
 def plans_of_the_overview(user: User, days: int) -> list[str]:
