@@ -7,12 +7,11 @@ test data: real files from cameras and Pillow's own test suite).
 import io
 import struct
 import zlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
@@ -149,16 +148,17 @@ def make_reports(count: int, *, reporter, grid_code: str = "HHL-05",
     return reports
 
 
-def a_year_of_reports(count: int, *, grids: list[Grid], reporters: int, name: str) -> None:
-    """A table shaped like a city's for the plan tests: `count` reports back from now, one
-    every 26 minutes (20,000 make a year), in `grids` and by `reporters` new users (called
-    `name`-0, -1, …) in turn, then fresh planner statistics (`ANALYZE`)."""
+def a_year_of_reports(count: int, *, until: datetime, grids: list[Grid], reporters: int,
+                      name: str) -> None:
+    """A table shaped like a city's for the plan tests: `count` reports back from `until`,
+    one every 26 minutes (20,000 make a year), in `grids` and by `reporters` new users
+    (called `name`-0, -1, …) in turn, then fresh planner statistics (`ANALYZE`)."""
     users = User.objects.bulk_create([User(username=f"{name}-{i}") for i in range(reporters)])
-    category, start = Category.objects.get(code="streetlight"), timezone.now()
+    category = Category.objects.get(code="streetlight")
     Report.objects.bulk_create([Report(
         number=f"{name[0].upper()}{i:014d}", reporter=users[i % reporters], category=category,
         description="x", lat=21.48, lng=109.11, grid=grids[i % len(grids)],
         region_code=grids[i % len(grids)].community.code,
-        created_at=start - timedelta(minutes=26 * i)) for i in range(count)], batch_size=2_000)
+        created_at=until - timedelta(minutes=26 * i)) for i in range(count)], batch_size=2_000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE gridapp_report")

@@ -10,6 +10,8 @@ grids (one grid's share of a city of thousands is tiny), with fresh statistics
 production gets.
 """
 
+from datetime import datetime
+
 import pytest
 from django.db import connection
 from freezegun import freeze_time
@@ -22,6 +24,7 @@ from .photos_support import a_year_of_reports, make_reports
 
 pytestmark = needs_postgres
 
+NOW = "2026-06-01T09:00:00+08:00"
 OTHER_REPORTS, OTHER_REPORTERS = 20_000, 400
 
 
@@ -29,9 +32,10 @@ OTHER_REPORTS, OTHER_REPORTERS = 20_000, 400
 def city_sized(user) -> None:
     """resident1 files 3 reports in HHL-05 (leader5's grid); everybody else files theirs
     elsewhere, spread over a year."""
-    with freeze_time("2026-06-01T09:00:00+08:00"):
+    with freeze_time(NOW):
         make_reports(3, reporter=user("resident1"))
-        a_year_of_reports(OTHER_REPORTS, reporters=OTHER_REPORTERS, name="plan-reporter",
+        a_year_of_reports(OTHER_REPORTS, until=datetime.fromisoformat(NOW),
+                          reporters=OTHER_REPORTERS, name="plan-reporter",
                           grids=list(Grid.objects.exclude(code="HHL-05")
                                      .select_related("community")))
 
