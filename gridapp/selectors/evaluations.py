@@ -19,11 +19,11 @@ from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import F, Min, Q, QuerySet
-from django.utils import timezone
 
 from accounts.models import User
 from gridapp import divisions
 from gridapp.models import Department, Publication, Region, Report, ReportEvent, Scorecard
+from gridapp.selectors.days import day_bounds, during
 from gridapp.selectors.roles import roles_of
 
 HOURS = Decimal("0.01")
@@ -43,21 +43,6 @@ class Period:
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         return day_bounds(self.first, self.last)
-
-
-def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """[first day 00:00, the day after the last 00:00) in the project's time zone
-    (Beijing): the moments a range of days covers."""
-    zone = timezone.get_current_timezone()
-    return (dt.datetime.combine(first, dt.time(), tzinfo=zone),
-            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=zone))
-
-
-def during(field: str, bounds: tuple[dt.datetime, dt.datetime]) -> Q:
-    """`field` within `day_bounds`: from the first moment, before the second (the first
-    moment of the next day is the next period's; `__range` would count it in both)."""
-    start, end = bounds
-    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
 
 
 def parse_period(text: str) -> Period | None:

@@ -18,12 +18,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.db.models import Count, DateField, Exists, F, OuterRef, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
 from accounts.models import User
 from gridapp import divisions
 from gridapp.models import Grid, GridMembership, LeaderTerm, Region, Report, ReportEvent
-from gridapp.selectors.evaluations import day_bounds, during
+from gridapp.selectors.days import day_bounds, during, local_day
 from gridapp.selectors.roles import roles_of
 
 RATE = Decimal("0.0001")
@@ -74,7 +75,7 @@ def leader_performance(*, year: int, region: Region, grid: Grid | None = None,
         return []
     ids = [term.pk for term in windows]
     chosen = ids if len(ids) <= IDS_AT_MOST else terms.values("pk")
-    counts = _counts(chosen, day_bounds(first, last), grid)
+    counts = _counts(chosen, (first, last), grid)
     return [_performance(term, counts.get(term.pk, {})) for term in windows]
 
 
@@ -90,18 +91,25 @@ def leader_names(terms: list[TermPerformance]) -> dict[int, str]:
     return {user.pk: str(user) for user in users}
 
 
-def _in_term(moment: str, terms: list[int] | QuerySet) -> Q:
+def _in_term(moment: str, terms: list[int] | QuerySet, year: tuple[dt.date, dt.date]) -> Q:
     """The row's `moment` falls on a day of one of `terms` (the row's grid's): used in one
-    `filter()` call, so that every condition speaks of the same joined term. The year's
-    bounds, applied apart, keep the days before the year out."""
-    return (Q(**{f"{TERM}__in": terms, f"{moment}__date__gte": F(f"{TERM}__start_date")})
+    `filter()` call, so that every condition speaks of the same joined term (the terms'
+    join first, which the days' comparisons then reuse). The day is the database's
+    (`local_day`: on SQLite not Django's Python function per row, a city's year of
+    reports over its 105,000 terms). The year's bounds, applied apart, keep the days
+    before the year out."""
+    day = local_day(moment, *year)
+    return (Q(**{f"{TERM}__in": terms})
+            & Q(GreaterThanOrEqual(day, F(f"{TERM}__start_date")))
             & (Q(**{f"{TERM}__end_date__isnull": True})
-               | Q(**{f"{moment}__date__lte": F(f"{TERM}__end_date")})))
+               | Q(LessThanOrEqual(day, F(f"{TERM}__end_date")))))
 
 
-def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
+def _counts(terms: list[int] | QuerySet, days: tuple[dt.date, dt.date],
             grid: Grid | None) -> dict[int, dict[str, int]]:
-    """Per term id, the counts its metrics are made of (a term missing has none)."""
+    """Per term id, the counts its metrics are made of (a term missing has none), from
+    the `days` of the year it is asked about."""
+    year = day_bounds(*days)
     reports = Report.objects.filter(grid=grid) if grid is not None else Report.objects.all()
     member = GridMembership.objects.filter(user=OuterRef("reporter"), grid=OuterRef("grid"),
                                            status__in=MEMBERS)
@@ -109,7 +117,7 @@ def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
     filed = (reports
              .filter(during("created_at", year))
              .exclude(status__in=NOT_COUNTED)
-             .filter(_in_term("created_at", terms),
+             .filter(_in_term("created_at", terms, days),
                      Q(reporter=F(f"{TERM}__user")) | Q(Exists(member)))
              .values(term=F(TERM))
              .annotate(n_filed=Count("pk"),
@@ -124,13 +132,13 @@ def _counts(terms: list[int] | QuerySet, year: tuple[dt.datetime, dt.datetime],
         at__lte=OuterRef("resolved_at") + dt.timedelta(days=settings.REPORT_VERIFY_DAYS))
     resolved = (reports
                 .filter(during("resolved_at", year))
-                .filter(_in_term("resolved_at", terms))
+                .filter(_in_term("resolved_at", terms, days))
                 .values(term=F(TERM))
                 .annotate(n_resolved_in_window=Count("pk"),
                           n_verified_in_window=Count("pk", filter=Q(Exists(verified_by_leader)))))
     recruited = (GridMembership.objects
                  .filter(during("decided_at", year), status=GridMembership.Status.ACTIVE)
-                 .filter(_in_term("decided_at", terms))
+                 .filter(_in_term("decided_at", terms, days))
                  .values(term=F(TERM))
                  .annotate(n_recruited=Count("pk")))
     counts: dict[int, dict[str, int]] = {}

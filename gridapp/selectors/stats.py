@@ -12,13 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connections
 from django.db.models import Count, F, FloatField, Func, Min, Q, QuerySet
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
 from gridapp import divisions
 from gridapp.models import Region, Report, ReportEvent
-from gridapp.selectors.evaluations import day_bounds, during
+from gridapp.selectors.days import day_bounds, during, local_day
 from gridapp.selectors.reports import visible_reports
 
 Action = ReportEvent.Action
@@ -202,10 +201,8 @@ def _rate(part: int, whole: int) -> str | None:
 def _trend(reports: QuerySet[Report], window: Window) -> list[dict]:
     """Per day of the window: reports submitted, and reports closed that day (of those
     submitted in the window), from one GROUP BY over the pairs of days."""
-    tz = timezone.get_current_timezone()
-    offset = _fixed_offset(tz, window)
-    rows = (reports.annotate(day=_Day("created_at", tzinfo=tz, offset=offset),
-                             closed_day=_Day("closed_at", tzinfo=tz, offset=offset))
+    rows = (reports.annotate(day=local_day("created_at", window.first, window.last),
+                             closed_day=local_day("closed_at", window.first, window.last))
             .values("day", "closed_day").annotate(n=Count("*"))
             .values_list("day", "closed_day", "n"))
     submitted, closed = Counter(), Counter()
@@ -216,38 +213,6 @@ def _trend(reports: QuerySet[Report], window: Window) -> list[dict]:
     days = (window.last - window.first).days + 1
     return [{"date": day.isoformat(), "submitted": submitted[day], "closed": closed[day]}
             for day in (window.first + dt.timedelta(days=i) for i in range(days))]
-
-
-def _fixed_offset(zone: dt.tzinfo, window: Window) -> dt.timedelta | None:
-    """The zone's UTC offset if it is the same at every midnight from the window's first
-    day to the day after its last (Beijing's always is), else None. The trend counts no
-    moment outside those days, so a change of offset after them changes none of its
-    days."""
-    midnights = (dt.datetime.combine(window.first + dt.timedelta(days=i), dt.time())
-                 for i in range((window.last - window.first).days + 2))
-    offsets = {zone.utcoffset(midnight) for midnight in midnights}
-    return offsets.pop() if len(offsets) == 1 else None
-
-
-class _Day(TruncDate):
-    """The day of a moment in the project's time zone. Where the zone keeps one UTC
-    `offset` over the days asked about (Beijing always does), the moment shifted by the
-    offset and cut to its day in UTC, the connection's zone (Django sets it): SQLite's
-    own date() instead of Django's Python function per row, and on PostgreSQL an
-    addition instead of a time zone lookup per row."""
-
-    def __init__(self, expression, *, tzinfo: dt.tzinfo, offset: dt.timedelta | None) -> None:
-        super().__init__(expression, tzinfo=tzinfo)
-        self.offset = offset
-
-    def as_sql(self, compiler, connection, **extra) -> tuple[str, tuple]:
-        if self.offset is None or connection.vendor not in ("sqlite", "postgresql"):
-            return super().as_sql(compiler, connection)
-        sql, params = compiler.compile(self.lhs)
-        if connection.vendor == "sqlite":
-            minutes = int(self.offset.total_seconds() // 60)
-            return f"date({sql}, %s)", (*params, f"{minutes:+d} minutes")
-        return f"(({sql}) + %s)::date", (*params, self.offset)
 
 
 def _routing(reports: QuerySet[Report]) -> dict:
