@@ -129,8 +129,12 @@ def _first_dispatches(region: Region, period: Period) -> list[tuple]:
         ORDER BY f.department_id, f.report_id"""
     later = (Action.START, Action.RETURN, Action.REOPEN)
     connection = connections[first.db]
+    # A raw statement's parameters are not the ORM's: the moment goes as the database
+    # keeps it (on SQLite UTC text; Python's own adapter would write Beijing's wall time
+    # with its offset, which text comparison reads as eight hours later).
+    since = connection.ops.adapt_datetimefield_value(bounds[0])
     with connection.cursor() as cursor:
-        cursor.execute(sql, (*later, *first_params, *later, bounds[0]))
+        cursor.execute(sql, (*later, *first_params, *later, since))
         rows = cursor.fetchall()
     if connection.vendor != "sqlite":
         return rows

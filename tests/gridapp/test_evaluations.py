@@ -197,6 +197,23 @@ def test_a_report_sent_to_a_department_twice_is_measured_from_the_first_time(use
     assert (theirs.dispatched_at, theirs.started_at, theirs.returns) == (at(10, 11), at(10, 12), 0)
 
 
+def test_a_start_in_the_first_hours_of_the_period_in_beijing_counts(user):
+    """Dispatched at 00:30 and started at 01:30 on 1 November in Beijing: still 31 October
+    in UTC, as the database keeps them, and the first hour of November all the same."""
+    from gridapp.selectors.evaluations import facts_by_department, parse_period
+
+    from .workflow_support import report_in
+
+    report = report_in("in_progress", reporter=user("resident1"), department=enforcement())
+    event(report, "dispatch", enforcement(), at(1, 0.5))
+    event(report, "start", enforcement(), at(1, 1.5))
+
+    [fact] = facts_by_department(region(STREET), parse_period("2026-11"))[enforcement().pk]
+
+    assert (fact.dispatched_at, fact.started_at, fact.response_hours) == (
+        at(1, 0.5), at(1, 1.5), Decimal("1.00"))
+
+
 def test_the_list_shows_what_was_published(api, user):
     November(user)
     published = publish(api)
