@@ -483,3 +483,37 @@ def test_the_reports_behind_a_scorecard_cost_a_fixed_number_of_queries(
     # with its reports joined: never one query per report
     with django_assert_num_queries(queries):
         client.get(path)
+
+
+
+def test_the_lines_stored_are_the_facts_to_the_microsecond(user):
+    """The lines go in by `executemany` with the values adapted by hand (a city's year
+    holds hundreds of thousands): each reads back as the fact it was made from, moments to
+    the microsecond, hours as decimals, the unknowns as null, and the moments are stored
+    as the ORM stores them (on SQLite UTC text: Python's adapter would write Beijing's)."""
+    from gridapp.selectors.evaluations import facts_by_department, parse_period
+    from gridapp.services.evaluations import publish_scorecards
+
+    from .workflow_support import report_in
+
+    November(user)
+    report = report_in("in_progress", reporter=user("resident1"), department=enforcement())
+    event(report, "dispatch", enforcement(), at(12) + dt.timedelta(microseconds=123_457))
+    event(report, "start", enforcement(), at(12, 11) + dt.timedelta(microseconds=999_999))
+    november = parse_period("2026-11")
+
+    publication = publish_scorecards(region=region(STREET), period=november, actor=None)
+
+    fields = ["report_id", "dispatched_at", "started_at", "response_hours", "effective",
+              "on_time", "rating", "returns", "reopens"]
+    stored = {(line.pop("scorecard__department"), *line.values()) for line in (
+        ScorecardLine.objects.filter(scorecard__publication=publication)
+        .values("scorecard__department", *fields))}
+    facts = {(department, *fact) for department, of in facts_by_department(
+        region(STREET), november).items() for fact in of}
+    assert len(stored) == 6 + 5 + 5 + 5 + 2 and stored == facts
+    # and as the database keeps moments, so that SQL compares them as the ORM does
+    assert ScorecardLine.objects.filter(
+        scorecard__publication=publication, report=report,
+        dispatched_at=at(12) + dt.timedelta(microseconds=123_457),
+        started_at__gt=at(12, 11) + dt.timedelta(microseconds=999_998)).exists()
