@@ -102,9 +102,9 @@ def test_a_handover_splits_the_grid_between_the_two_terms_by_day(world, user):
 
 def test_a_handover_divides_reports_by_the_day_in_beijing_not_in_utc(world, user):
     # The old term's last day is 15 November, the new one's first the 16th (Beijing). The
-    # new leader's report at 07:00 on the 16th is still the 15th in UTC, the old leader's
-    # at 23:30 on the 15th already the 16th eight hours further east: each counts for the
-    # term whose day it was in Beijing.
+    # new leader's report at 07:00 on the 16th is still the 15th in UTC; the old leader's
+    # at 23:30 on the 15th would be the 16th with the offset counted twice. Each counts
+    # for the term whose day it was in Beijing.
     early = filed(user("leader9"), "2026-11-16", grid="HHL-09")
     late = filed(user("leader9old"), "2026-11-15", grid="HHL-09")
     Report.objects.filter(pk=early.pk).update(created_at=at("2026-11-16", hour=7))
