@@ -487,10 +487,11 @@ def test_the_reports_behind_a_scorecard_cost_a_fixed_number_of_queries(
 
 
 def test_the_lines_stored_are_the_facts_to_the_microsecond(user):
-    """The lines go in by `executemany` with the values adapted by hand (a city's year
-    holds hundreds of thousands): each reads back as the fact it was made from, moments to
-    the microsecond, hours as decimals, the unknowns as null, and the moments are stored
-    as the ORM stores them (on SQLite UTC text: Python's adapter would write Beijing's)."""
+    """The lines go in without the ORM (COPY on PostgreSQL, `executemany` elsewhere: a
+    city's year holds hundreds of thousands): each reads back as the fact it was made
+    from, moments to the microsecond, hours as decimals, the unknowns as null, and the
+    moments are stored as the ORM stores them (on SQLite UTC text: Python's adapter would
+    write Beijing's wall time)."""
     from gridapp.selectors.evaluations import facts_by_department, parse_period
     from gridapp.services.evaluations import publish_scorecards
 
