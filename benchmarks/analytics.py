@@ -29,7 +29,9 @@ interleaved, medians of `--runs`:
   dispatcher-city, against `GET /api/v1/ping` through the same client (issue 19: under
   50 ms without counting the region), and the `COUNT(*)` an offset page would add;
 - the console's home page (`GET /console/`) for dispatcher-city, against one hand-written
-  GROUP BY of the city's open reports by status and traffic light.
+  GROUP BY of the city's open reports by status and traffic light;
+- once, at the end: publishing the city's scorecards of the year (rolled back), against
+  computing them without storing their lines.
 
 Targets (issue 13, the first four): each within 2× of its baseline and under 2 s; the
 home screen under 50 ms. docs/performance.md records the figures.
@@ -497,6 +499,29 @@ def main() -> None:
         print("targets: ≤ 2× and < 2 s each: " + ", ".join(
             str(med[o] <= 2 * med[b] and med[o] < 2000) for o, b in issue_13)
               + f"; home < 50 ms: {home < 50}")
+        publish_year(city, evaluations.parse_period(str(now.year)), thresholds)
+
+
+def publish_year(city, period, thresholds) -> None:
+    """Publishing the city's scorecards of the year, rolled back, once: what `POST
+    /evaluations/publish/` does in a request (gunicorn gives it 30 s), against computing
+    the same facts and figures without storing their lines."""
+    from django.db import transaction
+
+    from gridapp.models import ScorecardLine
+    from gridapp.selectors import evaluations
+    from gridapp.services import evaluations as services
+
+    computed = timed(lambda: {d: evaluations.figures(f, thresholds) for d, f
+                              in evaluations.facts_by_department(city, period).items()})
+    with transaction.atomic():
+        published = timed(lambda: services.publish_scorecards(region=city, period=period,
+                                                              actor=None))
+        lines = ScorecardLine.objects.filter(scorecard__publication__period=period.label).count()
+        transaction.set_rollback(True)
+    print(f"publishing the city's scorecards of {period.label} ({lines:,} lines), rolled back: "
+          f"{published / 1000:.1f} s; computing them without storing: {computed / 1000:.1f} s "
+          f"({published / computed:.2f}×)")
 
 
 if __name__ == "__main__":
