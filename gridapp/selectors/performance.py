@@ -91,14 +91,14 @@ def leader_names(terms: list[TermPerformance]) -> dict[int, str]:
     return {user.pk: str(user) for user in users}
 
 
-def _in_term(moment: str, terms: list[int] | QuerySet, year: tuple[dt.date, dt.date]) -> Q:
+def _in_term(moment: str, terms: list[int] | QuerySet, days: tuple[dt.date, dt.date]) -> Q:
     """The row's `moment` falls on a day of one of `terms` (the row's grid's): used in one
     `filter()` call, so that every condition speaks of the same joined term (the terms'
     join first, which the days' comparisons then reuse). The day is the database's
     (`local_day`: on SQLite not Django's Python function per row, a city's year of
     reports over its 105,000 terms). The year's bounds, applied apart, keep the days
     before the year out."""
-    day = local_day(moment, *year)
+    day = local_day(moment, *days)
     return (Q(**{f"{TERM}__in": terms})
             & Q(GreaterThanOrEqual(day, F(f"{TERM}__start_date")))
             & (Q(**{f"{TERM}__end_date__isnull": True})
