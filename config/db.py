@@ -1,6 +1,7 @@
 """Database helpers every app may use (config is the ground everyone stands on)."""
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 
@@ -17,6 +18,14 @@ def skip_locked(rows: QuerySet) -> QuerySet:
     if connection.features.has_select_for_update_skip_locked:
         return rows.select_for_update(skip_locked=True)
     return rows
+
+
+def execute_in_batches(cursor, sql: str, rows: Iterable[Sequence], size: int) -> None:
+    """`executemany` of `sql` over `rows`, `size` rows at a time: a hundred thousand rows
+    written without model instances and never all in memory."""
+    rows = iter(rows)
+    for batch in iter(lambda: list(itertools.islice(rows, size)), []):
+        cursor.executemany(sql, batch)
 
 
 # --- The read replica -------------------------------------------------------------------

@@ -2,7 +2,6 @@
 timeline, stored with the reports behind them, never changed; publishing the same period
 again makes the next version."""
 
-import itertools
 from decimal import Decimal
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from config.api.errors import Forbidden
+from config.db import execute_in_batches
 from gridapp.models import Publication, Region, Scorecard, ScorecardLine, StaffRole
 from gridapp.selectors import evaluations as selectors
 from gridapp.selectors.evaluations import Period, Thresholds
@@ -80,8 +80,7 @@ def _store_lines(card: Scorecard, facts: list[selectors.Fact]) -> None:
         rows = ((card.pk, *fact._replace(dispatched_at=moment(fact.dispatched_at),
                                          started_at=moment(fact.started_at)))
                 for fact in facts)
-        for batch in iter(lambda: list(itertools.islice(rows, BATCH)), []):
-            cursor.executemany(sql, batch)
+        execute_in_batches(cursor, sql, rows, BATCH)
 
 
 def publish_last_month() -> int:

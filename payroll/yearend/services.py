@@ -9,7 +9,6 @@ details onto the payments with the monthly runs' own `copy_bank_details`.
 
 import datetime as dt
 import hashlib
-import itertools
 import json
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from config.api.errors import Conflict, DomainError, Forbidden, InvalidTransition
+from config.db import execute_in_batches
 from gridapp.divisions import under_q
 from gridapp.models import Region
 
@@ -168,8 +168,7 @@ def _store_shares(distribution: Distribution, performances, scored) -> None:
            f"grid_id, days_served, score, breakdown, amount) "
            f"VALUES (%s, %s, %s, %s, %s, %s, {breakdown}, %s)")
     with connection.cursor() as cursor:
-        for batch in iter(lambda: list(itertools.islice(rows, BATCH)), []):
-            cursor.executemany(sql, batch)
+        execute_in_batches(cursor, sql, rows, BATCH)
     _insert_payments(distribution)
     counts = {"share_count": len(scored),
               "payment_count": YearEndPayment.objects.filter(distribution=distribution).count()}
