@@ -2,6 +2,7 @@
 the moments a range of days covers, and a moment's day computed by the database."""
 
 import datetime as dt
+from functools import lru_cache
 
 from django.db.models import Q
 from django.db.models.functions import TruncDate
@@ -30,10 +31,12 @@ def local_day(field: str, first: dt.date, last: dt.date) -> TruncDate:
     return LocalDay(field, tzinfo=zone, offset=fixed_offset(zone, first, last))
 
 
+@lru_cache(maxsize=64)
 def fixed_offset(zone: dt.tzinfo, first: dt.date, last: dt.date) -> dt.timedelta | None:
     """The zone's UTC offset if it is the same at every midnight from the `first` day to
     the day after the `last` (Beijing's always is), else None. A moment of those days
-    then has its day by that offset, whatever the offset after them."""
+    then has its day by that offset, whatever the offset after them. Remembered: a
+    year's midnights cost 0.5 ms, and leader performance asks three times a call."""
     midnights = (dt.datetime.combine(first + dt.timedelta(days=i), dt.time())
                  for i in range((last - first).days + 2))
     offsets = {zone.utcoffset(midnight) for midnight in midnights}
