@@ -132,14 +132,17 @@ def _counts(reports: QuerySet[Report]) -> dict:
 
 class _Hours(Func):
     """The hours from the first datetime column to the second, computed by the database
-    (no datetime is built in Python for a year's million durations)."""
+    (no datetime is built in Python for a year's million durations). On PostgreSQL in
+    floating point by `date_part`: `EXTRACT` returns numeric since PostgreSQL 14, whose
+    arithmetic cost a third of the durations' statement over a city's year (1.14 against
+    0.78 s at a million reports)."""
 
     output_field = FloatField()
 
     def as_sql(self, compiler, connection, **extra) -> tuple[str, tuple]:
         (start, start_params), (end, end_params) = (
             compiler.compile(e) for e in self.get_source_expressions())
-        template = ("EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0"
+        template = ("date_part('epoch', {end} - {start}) / 3600.0"
                     if connection.vendor == "postgresql"
                     else "(julianday({end}) - julianday({start})) * 24.0")
         return template.format(start=start, end=end), (*end_params, *start_params)
