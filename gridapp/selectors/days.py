@@ -58,7 +58,20 @@ class LocalDay(TruncDate):
         if self.offset is None or connection.vendor not in ("sqlite", "postgresql"):
             return super().as_sql(compiler, connection)
         sql, params = compiler.compile(self.lhs)
-        if connection.vendor == "sqlite":
-            minutes = int(self.offset.total_seconds() // 60)
-            return f"date({sql}, %s)", (*params, f"{minutes:+d} minutes")
-        return f"(({sql}) + %s)::date", (*params, self.offset)
+        return shifted_day(sql, connection.vendor), (*params, shift(self.offset, connection.vendor))
+
+
+def shifted_day(column: str, vendor: str, placeholder: str = "%s") -> str:
+    """SQL for the day (in UTC, the connection's zone) of `column` moved by the offset
+    the `placeholder` stands for (`shift`): SQLite's date() with a modifier, PostgreSQL's
+    addition of an interval."""
+    if vendor == "sqlite":
+        return f"date({column}, {placeholder})"
+    return f"(({column}) + {placeholder})::date"
+
+
+def shift(offset: dt.timedelta, vendor: str) -> str | dt.timedelta:
+    """The parameter for `shifted_day`'s placeholder."""
+    if vendor == "sqlite":
+        return f"{int(offset.total_seconds() // 60):+d} minutes"
+    return offset

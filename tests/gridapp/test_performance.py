@@ -3,12 +3,13 @@ count made here by hand from the reports the test files, for the demo world in 2
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from freezegun import freeze_time
 
 from gridapp.models import Grid, GridMembership, LeaderTerm, Region, Report, ReportEvent
-from gridapp.selectors import performance
 from gridapp.selectors.performance import METRICS, leader_performance
 
 from .photos_support import make_reports
@@ -115,6 +116,23 @@ def test_a_handover_divides_reports_by_the_day_in_beijing_not_in_utc(world, user
     assert (old.metrics["reports_filed"], new.metrics["reports_filed"]) == (1, 1)
 
 
+def test_a_zone_that_changes_its_offset_in_the_year_divides_by_its_own_days(world, user):
+    # New York keeps no single offset over 2026, so the day is the zone's own, not a
+    # shifted UTC day. Both leaders file at 03:00 UTC on 16 November: still the 15th in
+    # New York, the old term's last day; 11:00 on the 16th in Beijing, the new term's first.
+    for name in ("leader9old", "leader9"):
+        report = filed(user(name), "2026-11-16", grid="HHL-09")
+        Report.objects.filter(pk=report.pk).update(
+            created_at=dt.datetime(2026, 11, 16, 3, tzinfo=dt.UTC))
+    by_zone = {}
+    for zone in ("America/New_York", "Asia/Shanghai"):
+        with timezone.override(ZoneInfo(zone)):
+            found = leader_performance(year=2026, region=region("450502001001"))
+        by_zone[zone] = [of(found, name).metrics["reports_filed"]
+                         for name in ("leader9old", "leader9")]
+    assert by_zone == {"America/New_York": [1, 0], "Asia/Shanghai": [0, 1]}
+
+
 def test_only_terms_under_the_region_and_in_the_year_are_listed(world):
     hpl = leader_performance(year=2026, region=region("450502001002"))
     assert sorted(LeaderTerm.objects.get(pk=p.term_id).user.username for p in hpl) == [
@@ -148,33 +166,30 @@ def test_the_first_moment_of_the_next_year_is_the_next_years(world, user):
 
 
 @pytest.mark.parametrize("reports", [1, 40])
-def test_four_queries_whatever_the_number_of_terms_and_reports(world, user, reports,
-                                                               django_assert_num_queries):
+def test_one_query_whatever_the_number_of_terms_and_reports(world, user, reports,
+                                                            django_assert_num_queries):
     for k in range(reports):
         filed(user("resident1"), f"2026-0{1 + k % 9}-1{k % 9}", status=Report.Status.CLOSED,
               rating=1 + k % 5, resolved_at=dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     city = region("450500000000")
-    with django_assert_num_queries(4) as captured:  # the terms; filed, resolved, recruited
+    with django_assert_num_queries(1):  # the terms with their filed, resolved, recruited
         found = leader_performance(year=2026, region=city)
     assert of(found, "leader5").metrics["reports_filed"] == reports
-    counts = [query["sql"] for query in captured.captured_queries[1:]]
-    assert not any("gridapp_region" in sql for sql in counts)  # the terms named by id
 
 
-def test_more_terms_than_ids_allowed_are_counted_through_the_terms_query_alike(
-        world, user, monkeypatch, django_assert_num_queries):
-    """Past IDS_AT_MOST the counts re-run the terms' query (a statement carries only so
-    many parameters): the same figures, in the same four queries."""
+def test_one_grids_terms_are_counted_as_the_citys_are(world, user):
+    """The API asks for one grid, the year-end for a city: the same terms, the same
+    figures."""
     filed(user("resident1"), "2026-03-02", status=Report.Status.CLOSED, rating=4,
           resolved_at=at("2026-03-03"))
-    filed(user("leader1"), "2026-07-04", grid="HHL-01")
-    city = region("450500000000")
-    by_id = leader_performance(year=2026, region=city)
-    monkeypatch.setattr(performance, "IDS_AT_MOST", len(by_id) - 1)
-    with django_assert_num_queries(4) as captured:
-        by_query = leader_performance(year=2026, region=city)
-    assert by_query == by_id
-    assert all("gridapp_region" in query["sql"] for query in captured.captured_queries[1:])
+    filed(user("leader9"), "2026-11-20", grid="HHL-09", status=Report.Status.RESOLVED,
+          resolved_at=at("2026-11-21"))
+    city = leader_performance(year=2026, region=region("450500000000"))
+    for code in ("HHL-05", "HHL-09"):
+        grid = Grid.objects.get(code=code)
+        alone = leader_performance(year=2026, region=grid.community, grid=grid)
+        assert alone == [term for term in city if term.grid_id == grid.pk]
+        assert alone and alone[-1].metrics["reports_filed"] == 1
 
 
 # --- GET /api/v1/grids/{id}/performance/ --------------------------------------------------
@@ -220,9 +235,9 @@ def test_a_year_that_cannot_be_read_is_400_naming_it(api, year):
 
 
 # The JWT user with the roles token (1); the grid with its community (1); the leader's
-# roles, loaded for the first time in the test (staff roles, grids: 2); the terms and
-# their figures (4); the leaders' names (1). However many reports and terms.
-PERFORMANCE_QUERIES = 9
+# roles, loaded for the first time in the test (staff roles, grids: 2); the terms with
+# their figures (1); the leaders' names (1). However many reports and terms.
+PERFORMANCE_QUERIES = 6
 
 
 @pytest.mark.parametrize("reports", [0, 30])
