@@ -148,8 +148,9 @@ def _terms_counted(region: Region, grid: Grid | None, first: dt.date,
     low, high = divisions.code_range(region.prefix)
     start, end = (connection.ops.adapt_datetimefield_value(moment)
                   for moment in day_bounds(first, last))
-    params = {"low": low, "high": high, "grid": grid and grid.pk, "first": first, "last": last,
-              "start": start, "end": end,
+    params = {"low": low, "high": high, "grid": grid and grid.pk,
+              "first": connection.ops.adapt_datefield_value(first),
+              "last": connection.ops.adapt_datefield_value(last), "start": start, "end": end,
               "shift": shift(offset, vendor) if offset is not None else None,
               "zone": timezone.get_current_timezone_name(), "db_zone": connection.timezone_name,
               "verify": (verify if connection.features.has_native_duration_field
