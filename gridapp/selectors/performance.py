@@ -186,8 +186,8 @@ def _performance(row: tuple, first: dt.date, last: dt.date) -> TermPerformance:
     def n(name: str) -> int:
         return counts[name] or 0
 
-    start = max(_date(start), first)
-    end = min(_date(end) if end is not None else last, last)
+    start = max(start, first)
+    end = min(end if end is not None else last, last)
     metrics = {
         "reports_filed": n("n_filed"),
         "resolved_rate": _rate(n("n_done"), n("n_filed")),
@@ -199,11 +199,6 @@ def _performance(row: tuple, first: dt.date, last: dt.date) -> TermPerformance:
     }
     return TermPerformance(term_id=term_id, leader_id=leader_id, grid_id=grid_id, start=start,
                            end=end, days_served=(end - start).days + 1, metrics=metrics)
-
-
-def _date(value: dt.date | str) -> dt.date:
-    """A date column of a raw row: SQLite hands it over as text."""
-    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _rate(part: int, whole: int) -> Decimal | None:
