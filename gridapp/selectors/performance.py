@@ -130,48 +130,59 @@ def _terms_counted(region: Region, grid: Grid | None, first: dt.date,
     given): its id, leader, grid, first and last day (None while it lasts), then COUNTS.
     On the database the ORM would read them from (the replica where a view asks for it)."""
     connection = connections[router.db_for_read(LeaderTerm)]
-    vendor = connection.vendor
-    offset = fixed_offset(timezone.get_current_timezone(), first, last)
-    verify = dt.timedelta(days=settings.REPORT_VERIFY_DAYS)
+    day, day_params = _day(connection, fixed_offset(timezone.get_current_timezone(), first, last))
+    verify_by, verify_params = _plus("r.resolved_at",
+                                     dt.timedelta(days=settings.REPORT_VERIFY_DAYS), connection)
     sql = STATEMENT.format(
         terms=TERMS.format(one_grid="AND t.grid_id = %(grid)s" if grid is not None else ""),
         # the grid named for the reports too: SQLite would otherwise scan every report
         # resolved in the year for one grid's
         reports_of_grid="AND r.grid_id = %(grid)s" if grid is not None else "",
         done=_listed(DONE), not_counted=_listed(NOT_COUNTED), members=_listed(MEMBERS),
-        filed_in_term=_in_term("r.created_at", vendor, offset),
-        resolved_in_term=_in_term("r.resolved_at", vendor, offset),
-        recruited_in_term=_in_term("m.decided_at", vendor, offset),
-        verify_by=("r.resolved_at + %(verify)s" if connection.features.has_native_duration_field
-                   else connection.ops.combine_duration_expression(
-                       "+", ["r.resolved_at", "%(verify)s"])))
+        filed_in_term=_in_term("r.created_at", day),
+        resolved_in_term=_in_term("r.resolved_at", day),
+        recruited_in_term=_in_term("m.decided_at", day),
+        verify_by=verify_by)
     low, high = divisions.code_range(region.prefix)
     start, end = (connection.ops.adapt_datetimefield_value(moment)
                   for moment in day_bounds(first, last))
     params = {"low": low, "high": high, "grid": grid and grid.pk,
               "first": connection.ops.adapt_datefield_value(first),
               "last": connection.ops.adapt_datefield_value(last), "start": start, "end": end,
-              "shift": shift(offset, vendor) if offset is not None else None,
-              "zone": timezone.get_current_timezone_name(), "db_zone": connection.timezone_name,
-              "verify": (verify if connection.features.has_native_duration_field
-                         else duration_microseconds(verify))}
+              **day_params, **verify_params}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
 
-def _in_term(moment: str, vendor: str, offset: dt.timedelta | None) -> str:
-    """The row's `moment` falls in the year (`start`, `end`) on a day of the term `t`.
-    The day is the database's: by the zone's fixed offset over the year where it keeps
-    one (Beijing always does; no time zone lookup per row), else the zone's."""
+def _day(connection, offset: dt.timedelta | None) -> tuple[str, dict]:
+    """The day of a moment (`{}` in the template) as the database computes it, and its
+    parameters: by the zone's fixed offset over the year where it keeps one (Beijing
+    always does; no time zone lookup per row), else by the zone itself."""
+    vendor, zone = connection.vendor, timezone.get_current_timezone_name()
     if offset is not None:
-        day = shifted_day(moment, vendor, "%(shift)s")
-    elif vendor == "postgresql":
-        day = f"({moment} AT TIME ZONE %(zone)s)::date"
-    else:  # the function Django registers on SQLite for its own __date
-        day = f"django_datetime_cast_date({moment}, %(zone)s, %(db_zone)s)"
+        return shifted_day("{}", vendor, "%(shift)s"), {"shift": shift(offset, vendor)}
+    if vendor == "postgresql":
+        return "({} AT TIME ZONE %(zone)s)::date", {"zone": zone}
+    # the function Django registers on SQLite for its own __date
+    return ("django_datetime_cast_date({}, %(zone)s, %(db_zone)s)",
+            {"zone": zone, "db_zone": connection.timezone_name})
+
+
+def _in_term(moment: str, day: str) -> str:
+    """The row's `moment` falls in the year (`start`, `end`) on a `day` of the term `t`."""
+    day = day.format(moment)
     return (f"{moment} >= %(start)s AND {moment} < %(end)s AND {day} >= t.start_date"
             f" AND (t.end_date IS NULL OR {day} <= t.end_date)")
+
+
+def _plus(column: str, delta: dt.timedelta, connection) -> tuple[str, dict]:
+    """`column` + `delta` as the ORM writes it (SQLite has no interval type: Django's
+    function over microseconds), and its parameter."""
+    if connection.features.has_native_duration_field:
+        return f"{column} + %(delta)s", {"delta": delta}
+    return (connection.ops.combine_duration_expression("+", [column, "%(delta)s"]),
+            {"delta": duration_microseconds(delta)})
 
 
 def _listed(values: tuple[str, ...]) -> str:
